@@ -1,0 +1,41 @@
+"""Fixtures shared by the whole suite: an app on a throwaway SQLite, and running stacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.env import embedded_env, patched_environ
+from tests.support.stack import STACK_KINDS, running_stack
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The app on a fresh SQLite database and filesystem broker (no worker consumes it)."""
+    from webapp import create_app
+    from webapp.extensions import db
+
+    with patched_environ(embedded_env(tmp_path / "instance")):
+        app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+        with app.app_context():
+            db.create_all()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session", params=STACK_KINDS)
+def stack(request, tmp_path_factory):
+    """A real stack with one worker process: embedded defaults, then Redis + PostgreSQL."""
+    with running_stack(request.param, tmp_path_factory.mktemp(request.param)) as running:
+        yield running

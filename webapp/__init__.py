@@ -1,0 +1,48 @@
+"""tagpulse web application: the app factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from webapp.config import REPO_ROOT, Config
+from webapp.extensions import csrf, db, limiter, migrate
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults from the environment, then ``test_config`` on top."""
+    config = Config()
+    app = Flask(
+        __name__,
+        instance_path=config.INSTANCE_PATH,
+        template_folder="../templates",
+        static_folder="static",
+    )
+    app.config.from_mapping(config.as_dict())
+    if test_config:
+        app.config.from_mapping(test_config)
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from webapp.celery_app import celery_init_app
+
+    celery_init_app(app)
+
+    from webapp import errors
+    from webapp.api import api_bp
+    from webapp.pages import pages_bp
+    from webapp.seed import seed_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(seed_bp)
+    app.register_blueprint(pages_bp)
+    errors.register(app)
+    return app

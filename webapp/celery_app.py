@@ -1,0 +1,44 @@
+"""Celery bound to the Flask app, the way Flask's own Celery pattern does it.
+
+Tasks run inside ``app.app_context()`` so they use the same models and configuration as views.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import Celery, Task
+from flask import Flask
+
+ANALYZE_JOB_TASK = "tagpulse.analyze_job"
+PREDICT_TEXTS_TASK = "tagpulse.predict_texts"
+DISPATCH_TRACKERS_TASK = "tagpulse.dispatch_due_trackers"
+REAP_STALE_JOBS_TASK = "tagpulse.reap_stale_jobs"
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask, include=["worker.tasks"])
+    celery_app.config_from_object(app.config["CELERY"])
+    dispatch_every = app.config["TRACKER_DISPATCH_SECONDS"]
+    reap_every = max(10.0, app.config["STALE_JOB_SECONDS"] / 3)
+    celery_app.conf.beat_schedule = {
+        "dispatch-due-trackers": {
+            "task": DISPATCH_TRACKERS_TASK,
+            "schedule": timedelta(seconds=dispatch_every),
+            # A dispatch that waited longer than its own period is useless: the next one covers it.
+            "options": {"expires": dispatch_every},
+        },
+        "reap-stale-jobs": {
+            "task": REAP_STALE_JOBS_TASK,
+            "schedule": timedelta(seconds=reap_every),
+            "options": {"expires": reap_every},
+        },
+    }
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

@@ -1,0 +1,142 @@
+"""Every setting tagpulse reads, from environment variables with safe local defaults.
+
+The same code runs on the embedded defaults (SQLite in ``instance/``, kombu's filesystem broker)
+and on real servers (``DATABASE_URL`` pointing at PostgreSQL, ``REDIS_URL`` at Redis).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_path() -> Path:
+    """Folder for local state: SQLite file, embedded broker queues, secret key."""
+    return Path(os.environ.get("TAGPULSE_INSTANCE_PATH", REPO_ROOT / "instance")).resolve()
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{instance / 'tagpulse.sqlite3'}"
+    # Heroku-style URLs say postgres://; SQLAlchemy wants an explicit driver (we ship psycopg 3).
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def celery_settings(instance: Path) -> dict[str, Any]:
+    """Celery settings: Redis (or CELERY_BROKER_URL) if set, else a serverless filesystem broker."""
+    redis_url = os.environ.get("REDIS_URL", "").strip()
+    broker_url = os.environ.get("CELERY_BROKER_URL", "").strip() or redis_url
+    result_backend = os.environ.get("CELERY_RESULT_BACKEND", "").strip() or redis_url
+    settings: dict[str, Any] = {
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_ignore_result": True,
+        # A job may take a while; one message at a time per process keeps the queue fair, and
+        # acking late means a killed worker's job goes back to the queue instead of vanishing.
+        "worker_prefetch_multiplier": 1,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_soft_time_limit": _int("JOB_SOFT_TIME_LIMIT", 120),
+        "task_time_limit": _int("JOB_TIME_LIMIT", 150),
+        "broker_connection_retry_on_startup": True,
+        "worker_concurrency": _int("WORKER_CONCURRENCY", 2),
+        # Publishing must never hang a web request: the job row is the source of truth and the
+        # reaper re-enqueues a queued job whose message never made it to the broker.
+        "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0.1,
+                                      "interval_step": 0.2, "interval_max": 0.5},
+        "beat_schedule_filename": str(instance / "celerybeat-schedule"),
+    }
+    if broker_url:
+        settings["broker_url"] = broker_url
+        settings["result_backend"] = result_backend or "cache+memory://"
+        settings["broker_transport_options"] = {
+            # A message not acked within this time is redelivered (worker killed mid-job).
+            "visibility_timeout": _int("BROKER_VISIBILITY_TIMEOUT", 300),
+        }
+        settings["result_expires"] = 600
+    else:
+        queue = instance / "broker" / "queue"
+        processed = instance / "broker" / "processed"
+        results = instance / "broker" / "results"
+        for folder in (queue, processed, results):
+            folder.mkdir(parents=True, exist_ok=True)
+        settings["broker_url"] = "filesystem://"
+        settings["broker_transport_options"] = {
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+            "processed_folder": str(processed),
+            "store_processed": False,
+        }
+        settings["result_backend"] = f"file://{results}"
+    return settings
+
+
+class Config:
+    """Settings read once when the app is created."""
+
+    def __init__(self) -> None:
+        instance = instance_path()
+        instance.mkdir(parents=True, exist_ok=True)
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = _secret_key(instance)
+        self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.CELERY = celery_settings(instance)
+        # Bodies over 1 MB are refused with 413 before any view runs.
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.X_BEARER_TOKEN = os.environ.get("X_BEARER_TOKEN", "")
+        self.SAMPLE_REPLAY_HOURS = os.environ.get("SAMPLE_REPLAY_HOURS", "24")
+        self.DEFAULT_SOURCE = os.environ.get("DEFAULT_SOURCE", "sample")
+        # How long the seed-compatible endpoints wait for their job before answering 504.
+        self.SEED_WAIT_SECONDS = _float("SEED_WAIT_SECONDS", 20.0)
+        self.PREDICT_WAIT_SECONDS = _float("PREDICT_WAIT_SECONDS", 10.0)
+        self.PREDICT_MAX_TEXTS = _int("PREDICT_MAX_TEXTS", 100)
+        self.PREDICT_MAX_CHARS = _int("PREDICT_MAX_CHARS", 2000)
+        # Jobs whose worker went silent for this long are re-enqueued (or failed after retries).
+        self.STALE_JOB_SECONDS = _int("STALE_JOB_SECONDS", 180)
+        self.JOB_MAX_ATTEMPTS = _int("JOB_MAX_ATTEMPTS", 3)
+        self.RATELIMIT_STORAGE_URI = os.environ.get(
+            "RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "") or "memory://")
+        self.JOB_SUBMIT_RATE_LIMIT = os.environ.get("JOB_SUBMIT_RATE_LIMIT", "30/minute;500/hour")
+        self.RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.WIKIPEDIA_SUMMARY_URL = os.environ.get(
+            "WIKIPEDIA_SUMMARY_URL", "https://en.wikipedia.org/api/rest_v1/page/summary/")
+        self.WIKIPEDIA_ENABLED = os.environ.get("WIKIPEDIA_ENABLED", "1") != "0"
+        self.TRACKER_DISPATCH_SECONDS = _float("TRACKER_DISPATCH_SECONDS", 30.0)
+        self.WTF_CSRF_TIME_LIMIT = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k.isupper()}

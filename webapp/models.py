@@ -1,0 +1,193 @@
+"""The database: jobs, the tweets they scored, trackers, alerts and cached topic summaries.
+
+The job row is the source of truth for a job's state (not the broker's result store): pages and
+the API read it, workers write progress to it, and the reaper re-enqueues from it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+
+# SQLite only autoincrements INTEGER primary keys; PostgreSQL gets 64-bit ids.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+LABELS = ("negative", "neutral", "positive")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Job(db.Model):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hashtag: Mapped[str] = mapped_column(String(100))  # as the person typed it, without '#'
+    hashtag_key: Mapped[str] = mapped_column(String(100))  # lower-cased: groups runs of a tag
+    source: Mapped[str] = mapped_column(String(16))
+    tweet_limit: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(8), default="queued")
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    scored: Mapped[int] = mapped_column(Integer, default=0)
+    positive: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+    mean_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Incremental runs ask the source only for tweets newer than since_id; newest_id is what
+    # this run saw, so the tracker's next run can continue from it.
+    since_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    newest_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    tracker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("trackers.id", ondelete="SET NULL"), nullable=True)
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    tracker: Mapped[Tracker | None] = relationship(back_populates="jobs")
+
+    __table_args__ = (
+        # One job per (tracker, scheduled slot): the database, not memory, keeps dispatch idempotent
+        UniqueConstraint("tracker_id", "scheduled_for"),
+        Index("ix_jobs_hashtag_key_created_at", "hashtag_key", "created_at"),
+        Index("ix_jobs_status_created_at", "status", "created_at"),
+        Index("ix_jobs_created_at", "created_at"),
+    )
+
+    @property
+    def total(self) -> int:
+        return self.positive + self.neutral + self.negative
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+
+class Tweet(db.Model):
+    __tablename__ = "tweets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    label: Mapped[str] = mapped_column(String(8))
+    score: Mapped[float] = mapped_column(Float)
+    prob_negative: Mapped[float] = mapped_column(Float)
+    prob_neutral: Mapped[float] = mapped_column(Float)
+    prob_positive: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        # The same tweet of the same source is stored once, however many jobs see it.
+        UniqueConstraint("source", "source_id"),
+    )
+
+
+class JobTweet(db.Model):
+    """Which tweets a job scored; a tweet seen by several jobs is linked, not copied."""
+
+    __tablename__ = "job_tweets"
+
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    tweet_id: Mapped[int] = mapped_column(
+        ForeignKey("tweets.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_job_tweets_tweet_id", "tweet_id"),)
+
+
+class Tracker(db.Model):
+    __tablename__ = "trackers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hashtag: Mapped[str] = mapped_column(String(100))
+    hashtag_key: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(16))
+    interval_minutes: Mapped[int] = mapped_column(Integer)
+    tweet_limit: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    negative_alert_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    jobs: Mapped[list[Job]] = relationship(back_populates="tracker")
+
+    __table_args__ = (
+        UniqueConstraint("hashtag_key", "source"),
+        Index("ix_trackers_enabled_next_run_at", "enabled", "next_run_at"),
+    )
+
+
+class Alert(db.Model):
+    """A tracked run whose negative share crossed its tracker's threshold."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tracker_id: Mapped[int] = mapped_column(ForeignKey("trackers.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), unique=True)
+    hashtag_key: Mapped[str] = mapped_column(String(100))
+    negative_share: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_alerts_hashtag_key_created_at", "hashtag_key", "created_at"),)
+
+
+class TopicSummary(db.Model):
+    """Cached Wikipedia summary of a hashtag's topic; ``found`` False caches a miss."""
+
+    __tablename__ = "topic_summaries"
+
+    hashtag_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    found: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    extract: Mapped[str | None] = mapped_column(Text, nullable=True)
+    page_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,26 @@
+"""Free-text scoring for the web process: ask a worker, which holds the model, and wait."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery.exceptions import TimeoutError as CeleryTimeoutError
+from flask import current_app
+from werkzeug.exceptions import GatewayTimeout, ServiceUnavailable
+
+from webapp.celery_app import PREDICT_TEXTS_TASK
+
+
+def score_texts(texts: list[str]) -> list[dict[str, Any]]:
+    """Predictions as dicts (label, score, probs), in input order; 504 if no worker answers."""
+    celery = current_app.extensions["celery"]
+    try:
+        result = celery.send_task(PREDICT_TEXTS_TASK, args=[texts])
+    except Exception as exc:
+        raise ServiceUnavailable("The task queue is unavailable; try again shortly.") from exc
+    try:
+        return result.get(timeout=current_app.config["PREDICT_WAIT_SECONDS"], interval=0.05)
+    except CeleryTimeoutError as exc:
+        raise GatewayTimeout("No model worker answered in time; is a worker running?") from exc
+    finally:
+        result.forget()

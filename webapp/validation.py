@@ -1,0 +1,104 @@
+"""Validation at the edge: turn untrusted input into typed requests or a clear error."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from worker.sources import SOURCE_NAMES
+
+HASHTAG_RE = re.compile(r"[A-Za-z0-9_]{1,100}")
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+
+
+class ValidationError(ValueError):
+    """Input a person must fix; ``field`` names the offending field when there is one."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+def parse_hashtag(value: Any, field: str = "hashtag") -> str:
+    """Return the hashtag without '#', or raise ValidationError saying what is wrong."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError("Enter a hashtag, for example #python.", field)
+    if not isinstance(value, str):
+        raise ValidationError("The hashtag must be text.", field)
+    tag = value.strip()
+    if tag.startswith("#"):
+        tag = tag[1:]
+    if not tag:
+        raise ValidationError("Enter a hashtag after the '#'.", field)
+    if len(tag) > 100:
+        raise ValidationError("A hashtag can be at most 100 characters long.", field)
+    if not HASHTAG_RE.fullmatch(tag):
+        raise ValidationError(
+            "A hashtag may contain only letters, digits and underscores (no spaces or symbols).",
+            field,
+        )
+    return tag
+
+
+def parse_int(value: Any, field: str, *, low: int, high: int, what: str) -> int:
+    """An integer in [low, high]; accepts digit strings from forms and query strings."""
+    if isinstance(value, bool):
+        raise ValidationError(f"{what} must be a whole number.", field)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) < 12:
+        value = int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValidationError(f"{what} must be a whole number.", field)
+    if not low <= value <= high:
+        raise ValidationError(f"{what} must be between {low} and {high}.", field)
+    return value
+
+
+def parse_source(value: Any, field: str = "source") -> str:
+    if value is None or value == "":
+        return "sample"
+    if not isinstance(value, str) or value not in SOURCE_NAMES:
+        names = ", ".join(f"'{name}'" for name in SOURCE_NAMES)
+        raise ValidationError(f"Unknown source; choose one of {names}.", field)
+    return value
+
+
+def reject_unknown_fields(body: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ValidationError(
+            f"Unknown field '{unknown[0]}'; allowed fields are {', '.join(sorted(allowed))}.",
+            unknown[0],
+            status=400,
+        )
+
+
+def require_object(body: Any) -> Mapping[str, Any]:
+    if not isinstance(body, Mapping):
+        raise ValidationError("Send a JSON object in the request body.", None, status=400)
+    return body
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    hashtag: str
+    limit: int = DEFAULT_LIMIT
+    source: str = "sample"
+
+    @classmethod
+    def from_mapping(cls, body: Any) -> JobRequest:
+        body = require_object(body)
+        reject_unknown_fields(body, {"hashtag", "limit", "source"})
+        limit = body.get("limit")
+        return cls(
+            hashtag=parse_hashtag(body.get("hashtag")),
+            limit=DEFAULT_LIMIT if limit is None else parse_int(
+                limit, "limit", low=1, high=MAX_LIMIT, what="The tweet limit"),
+            source=parse_source(body.get("source")),
+        )

@@ -1,0 +1,149 @@
+"""A job's work as plain functions: claim it, fetch page by page, score each page in one batch,
+store, record progress, finish. No Celery here, so it is testable with a fake clock and source.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import update
+
+from webapp.extensions import db
+from webapp.models import Job, Tweet, utcnow
+from worker.sources import FetchedTweet, TweetSource, newer_id
+from worker.storage import insert_ignoring_duplicates, job_totals, link_tweets, stored_tweet_ids
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+
+
+class PredictionLike(Protocol):
+    """The shape of ``sentiment.Prediction``; typed here so this module never imports TensorFlow."""
+
+    label: str
+    score: float
+    probs: dict[str, float]
+
+
+Scorer = Callable[[Sequence[str]], Sequence[PredictionLike]]
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    job_id: int
+    status: str
+    total: int
+    error: str | None = None
+
+
+def claim_job(job_id: int, now: datetime) -> Job | None:
+    """Mark the job running; None if it is finished already (a redelivered message)."""
+    result = db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(("queued", "running")))
+        .values(status="running", started_at=now, heartbeat_at=now, fetched=0,
+                attempts=Job.attempts + 1, error=None)
+    )
+    db.session.commit()
+    if result.rowcount == 0:
+        return None
+    return db.session.get(Job, job_id)
+
+
+def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer, model_version: str) -> None:
+    """Score the page's new tweets in one batch, store them, link all of them to the job."""
+    unique = list({t.source_id: t for t in tweets}.values())
+    known = stored_tweet_ids(job.source, [t.source_id for t in unique])
+    new = [t for t in unique if t.source_id not in known]
+    predictions = score([t.text for t in new]) if new else []
+    stored_at = utcnow()
+    insert_ignoring_duplicates(Tweet, [
+        {
+            "source": job.source, "source_id": t.source_id, "username": t.username[:100],
+            "text": t.text, "url": t.url, "created_at": t.created_at,
+            "label": p.label, "score": float(p.score),
+            "prob_negative": float(p.probs["negative"]), "prob_neutral": float(p.probs["neutral"]),
+            "prob_positive": float(p.probs["positive"]),
+            "model_version": model_version, "stored_at": stored_at,
+        }
+        for t, p in zip(new, predictions, strict=True)
+    ])
+    ids = stored_tweet_ids(job.source, [t.source_id for t in unique])
+    link_tweets(job.id, list(ids.values()))
+
+
+def record_progress(job: Job, fetched: int, now: datetime) -> None:
+    totals = job_totals(job.id)
+    job.fetched = fetched
+    job.scored = totals["total"]
+    job.positive, job.neutral, job.negative = (
+        totals["positive"], totals["neutral"], totals["negative"])
+    job.mean_score = totals["mean_score"]
+    job.heartbeat_at = now
+    db.session.commit()
+
+
+def run_job(job_id: int, *, source: TweetSource, score: Scorer, model_version: str,
+            clock: Callable[[], datetime] = utcnow) -> JobOutcome | None:
+    """Do the whole job; source errors propagate for the task layer to retry or fail."""
+    job = claim_job(job_id, clock())
+    if job is None:
+        return None
+    job.model_version = model_version
+    fetched = 0
+    newest: str | None = None
+    token: str | None = None
+    while fetched < job.tweet_limit:
+        page = source.fetch_page(job.hashtag, page_size=min(PAGE_SIZE, job.tweet_limit - fetched),
+                                 since_id=job.since_id, page_token=token)
+        tweets = page.tweets[: job.tweet_limit - fetched]
+        if tweets:
+            store_page(job, tweets, score, model_version)
+            fetched += len(tweets)
+            for tweet in tweets:
+                newest = newer_id(newest, tweet.source_id)
+        record_progress(job, fetched, clock())
+        token = page.next_token
+        if not token or not page.tweets:
+            break
+    return finish_job(job, newest, clock())
+
+
+def finish_job(job: Job, newest: str | None, now: datetime) -> JobOutcome:
+    job.newest_id = newer_id(job.since_id, newest)
+    job.finished_at = now
+    incremental = job.tracker_id is not None or job.since_id is not None
+    if job.total == 0 and not incremental:
+        job.status = "failed"
+        job.error = f"No tweets found for #{job.hashtag} in the '{job.source}' source."
+    else:
+        # A tracked run with nothing new since the last one is a normal, empty result.
+        job.status = "done"
+    db.session.commit()
+    return JobOutcome(job.id, job.status, job.total, job.error)
+
+
+def fail_job(job_id: int, reason: str, now: datetime | None = None) -> None:
+    """Fail a job that is not finished yet, saying why in words a person understands."""
+    db.session.rollback()
+    db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(("queued", "running")))
+        .values(status="failed", error=reason, finished_at=now or utcnow())
+    )
+    db.session.commit()
+
+
+def requeue_job(job_id: int, note: str | None = None) -> None:
+    """Put a running job back to queued (its retry is scheduled), keeping why in ``error``."""
+    db.session.rollback()
+    db.session.execute(
+        update(Job).where(Job.id == job_id, Job.status.in_(("queued", "running")))
+        .values(status="queued", error=note)
+    )
+    db.session.commit()

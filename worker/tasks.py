@@ -1,0 +1,107 @@
+"""Celery tasks: thin wrappers that load ids, call the pipeline and decide retry versus failure."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from flask import current_app
+from sqlalchemy.exc import OperationalError
+
+from webapp.celery_app import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK
+from webapp.jobs import enqueue_job
+from webapp.models import utcnow
+from worker import model_runtime, pipeline, reaper
+from worker.sources import SourceError, SourceRateLimited, SourceUnavailable, get_source
+
+log = logging.getLogger(__name__)
+
+SOURCE_RETRIES = 4
+RATE_LIMIT_RETRIES = 8
+
+
+def source_settings() -> dict[str, str]:
+    config = current_app.config
+    return {"X_BEARER_TOKEN": config["X_BEARER_TOKEN"],
+            "SAMPLE_REPLAY_HOURS": str(config["SAMPLE_REPLAY_HOURS"])}
+
+
+@shared_task(name=ANALYZE_JOB_TASK, bind=True, max_retries=None)
+def analyze_job(self, job_id: int) -> str | None:
+    from webapp.jobs import get_job
+
+    job = get_job(job_id)
+    if job is None:
+        log.warning("job %s does not exist; dropping its message", job_id)
+        return None
+    retries = self.request.retries
+    try:
+        source = get_source(job.source, settings=source_settings())
+        outcome = pipeline.run_job(job_id, source=source, score=model_runtime.predict,
+                                   model_version=model_runtime.model_version())
+        return outcome.status if outcome else None
+    except SourceRateLimited as exc:
+        if retries >= RATE_LIMIT_RETRIES:
+            pipeline.fail_job(job_id, "The tweet source kept rate-limiting us; try again later.")
+            return "failed"
+        wait = max(1.0, (exc.reset_at - utcnow()).total_seconds())
+        pipeline.requeue_job(job_id, f"Rate-limited by the source; retrying in {wait:.0f} s.")
+        raise self.retry(countdown=wait, exc=exc) from None
+    except SourceUnavailable as exc:
+        if retries >= SOURCE_RETRIES:
+            pipeline.fail_job(job_id, f"The tweet source is unavailable: {exc}")
+            return "failed"
+        pipeline.requeue_job(job_id, f"The tweet source is unavailable; retry {retries + 1}.")
+        raise self.retry(countdown=2 ** retries, exc=exc) from None
+    except SourceError as exc:
+        pipeline.fail_job(job_id, str(exc))
+        return "failed"
+    except SoftTimeLimitExceeded:
+        limit = current_app.config["CELERY"]["task_soft_time_limit"]
+        pipeline.fail_job(job_id, f"The job took longer than its {limit} s time limit.")
+        return "failed"
+    except OperationalError as exc:
+        # The database went away mid-job: retry the whole job later; storage is idempotent.
+        log.warning("database unavailable during job %s: %s", job_id, type(exc).__name__)
+        raise self.retry(countdown=min(30, 2 ** retries), exc=exc) from None
+    except Exception:
+        log.exception("job %s failed unexpectedly", job_id)
+        pipeline.fail_job(job_id, "An internal error stopped this job; it has been logged.")
+        return "failed"
+
+
+@shared_task(name=PREDICT_TEXTS_TASK, ignore_result=False)
+def predict_texts(texts: list[str]) -> list[dict]:
+    """Score free text for the web process, which never loads the model itself."""
+    return [{"label": p.label, "score": p.score, "probs": p.probs}
+            for p in model_runtime.predict(texts)]
+
+
+@shared_task(name=REAP_STALE_JOBS_TASK)
+def reap_stale_jobs() -> dict:
+    config = current_app.config
+    report = reaper.reap_stale_jobs(
+        now=utcnow(),
+        stale_after=timedelta(seconds=config["STALE_JOB_SECONDS"]),
+        max_attempts=config["JOB_MAX_ATTEMPTS"],
+        queue_is_empty=broker_queue_is_empty(),
+        publish=enqueue_job,
+    )
+    if report.republished or report.failed:
+        log.info("reaper: %s", report)
+    return {"republished": len(report.republished), "requeued": len(report.requeued),
+            "failed": len(report.failed)}
+
+
+def broker_queue_is_empty() -> bool:
+    celery = current_app.extensions["celery"]
+    queue = celery.conf.task_default_queue
+    try:
+        with celery.connection_for_write() as connection:
+            declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+            return declared.message_count == 0
+    except Exception:
+        log.warning("could not read the broker queue length", exc_info=True)
+        return False
