@@ -1,0 +1,70 @@
+"""Tweet sources: where tracked hashtags' tweets come from, behind one small interface.
+
+    source = get_source("sample", settings=config)
+    page = source.fetch_page("python", page_size=50, since_id=last_seen_id)
+
+Plain Python on purpose (no Celery, Flask or TensorFlow), so it can be used and tested alone.
+"""
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from .base import (
+    FetchedTweet,
+    Page,
+    SourceAuthError,
+    SourceError,
+    SourceRateLimited,
+    SourceUnavailable,
+    TweetSource,
+    newer_id,
+)
+
+__all__ = [
+    "SOURCE_NAMES",
+    "FetchedTweet",
+    "Page",
+    "SourceAuthError",
+    "SourceError",
+    "SourceRateLimited",
+    "SourceUnavailable",
+    "TweetSource",
+    "get_source",
+    "newer_id",
+]
+
+SOURCE_NAMES = ("sample", "x")
+"""The sources `get_source` knows; "sample" is the default, needing no network or credentials."""
+
+
+def get_source(
+    name: str,
+    *,
+    settings: Mapping[str, str] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> TweetSource:
+    """Build the source called `name`, configured from `settings`.
+
+    `settings` is the worker's configuration mapping (nothing is read from the environment
+    here): SAMPLE_REPLAY_HOURS for "sample"; X_BEARER_TOKEN and X_TIMEOUT_SECONDS for "x".
+    `clock` returns the current aware datetime; tests inject one to move time.
+
+    Raises SourceError for an unknown name or an unusable setting. A missing X_BEARER_TOKEN is
+    reported by `fetch_page`, as SourceAuthError, so a job fails with a readable reason.
+    """
+    settings = settings or {}
+    clock_kwargs = {"clock": clock} if clock is not None else {}
+    # Imported here so that using one source never pays for importing the other's libraries.
+    if name == "sample":
+        from .sample import SampleSource, replay_hours
+
+        return SampleSource(hours=replay_hours(settings), **clock_kwargs)
+    if name == "x":
+        from .x import XSource, timeout_seconds
+
+        return XSource(
+            bearer_token=settings.get("X_BEARER_TOKEN"),
+            timeout=timeout_seconds(settings),
+            **clock_kwargs,
+        )
+    raise SourceError(f"Unknown tweet source {name!r}; choose one of: {', '.join(SOURCE_NAMES)}.")
