@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from celery.exceptions import TimeoutError as CeleryTimeoutError
@@ -23,4 +24,6 @@ def score_texts(texts: list[str]) -> list[dict[str, Any]]:
     except CeleryTimeoutError as exc:
         raise GatewayTimeout("No model worker answered in time; is a worker running?") from exc
     finally:
-        result.forget()
+        # Best effort: the file backend raises when the result never arrived.
+        with contextlib.suppress(Exception):
+            result.forget()

@@ -4,6 +4,7 @@ store, record progress, finish. No Celery here, so it is testable with a fake cl
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -65,7 +66,8 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer, model_ve
     insert_ignoring_duplicates(Tweet, [
         {
             "source": job.source, "source_id": t.source_id, "username": t.username[:100],
-            "text": t.text, "url": t.url, "created_at": t.created_at,
+            # Sources hand over HTML-escaped text (&amp;); store what was written, escape on display.
+            "text": html.unescape(t.text), "url": t.url, "created_at": t.created_at,
             "label": p.label, "score": float(p.score),
             "prob_negative": float(p.probs["negative"]), "prob_neutral": float(p.probs["neutral"]),
             "prob_positive": float(p.probs["positive"]),
