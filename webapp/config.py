@@ -117,6 +117,7 @@ class Config:
         # Bodies over 1 MB are refused with 413 before any view runs.
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.X_BEARER_TOKEN = os.environ.get("X_BEARER_TOKEN", "")
+        self.X_TIMEOUT_SECONDS = os.environ.get("X_TIMEOUT_SECONDS", "15")
         self.SAMPLE_REPLAY_HOURS = os.environ.get("SAMPLE_REPLAY_HOURS", "24")
         self.DEFAULT_SOURCE = os.environ.get("DEFAULT_SOURCE", "sample")
         # How long the seed-compatible endpoints wait for their job before answering 504.

@@ -24,8 +24,8 @@ RATE_LIMIT_RETRIES = 8
 
 def source_settings() -> dict[str, str]:
     config = current_app.config
-    return {"X_BEARER_TOKEN": config["X_BEARER_TOKEN"],
-            "SAMPLE_REPLAY_HOURS": str(config["SAMPLE_REPLAY_HOURS"])}
+    return {key: str(config[key])
+            for key in ("X_BEARER_TOKEN", "X_TIMEOUT_SECONDS", "SAMPLE_REPLAY_HOURS")}
 
 
 @shared_task(name=ANALYZE_JOB_TASK, bind=True, max_retries=None)

@@ -1,0 +1,130 @@
+"""Pipeline benchmark: N jobs of 100 tweets through the real stack, per backend.
+
+For each backend (Redis + PostgreSQL, and the embedded SQLite + filesystem broker) it brings up a
+fresh database, broker and a real Celery worker (model preloaded), submits N jobs at once
+through the Flask app and waits for all of them. Reported: jobs/s, tweets/s, p50/p95
+submit->done latency, how many tweets were newly scored (hashtags overlap, so some tweets are
+already stored and only linked), and the ratio of pipeline tweets/s to bare
+``sentiment.predict`` tweets/s on the same texts in the same run. Last line: JSON.
+
+    python bench/pipeline.py [--jobs 40] [--backends redis_pg,embedded] [--concurrency 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from tests.support.processes import start_worker  # noqa: E402
+from tests.support.stack import running_stack  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+from webapp.models import Job, Tweet  # noqa: E402
+from worker.sources import get_source  # noqa: E402
+from worker.sources.sample import popular_hashtags  # noqa: E402
+
+TWEETS_PER_JOB = 100
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bare_predict_tps(hashtags: list[str]) -> float:
+    """sentiment.predict on the same tweets, in the same page-sized batches, in this process."""
+    import sentiment
+    from worker.model_runtime import tf_threads
+
+    sentiment.configure_threads(intra_op=tf_threads(), inter_op=1)
+    source = get_source("sample")
+    pages = [[t.text for t in source.fetch_page(tag, page_size=TWEETS_PER_JOB).tweets]
+             for tag in hashtags]
+    sentiment.predict(pages[0])  # warm up
+    start = time.perf_counter()
+    scored = sum(len(sentiment.predict(texts)) for texts in pages)
+    return scored / (time.perf_counter() - start)
+
+
+def run_backend(kind: str, hashtags: list[str], concurrency: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp, running_stack(kind, Path(tmp),
+                                                             with_worker=False) as stack:
+        worker = start_worker(stack.settings, stack.log_dir, concurrency=concurrency)
+        stack.workers.append(worker)
+        try:
+            stack.wait_for_job(stack.submit("semst", limit=10), timeout=120)  # warm every path
+            start = time.perf_counter()
+            submit_ms = []
+            ids = []
+            for tag in hashtags:
+                t0 = time.perf_counter()
+                ids.append(stack.submit(tag, limit=TWEETS_PER_JOB))
+                submit_ms.append((time.perf_counter() - t0) * 1000)
+            with stack.app.app_context():
+                while True:
+                    db.session.expire_all()
+                    unfinished = db.session.scalar(select(func.count()).select_from(Job).where(
+                        Job.id.in_(ids), Job.status.in_(("queued", "running"))))
+                    if not unfinished:
+                        break
+                    time.sleep(0.05)
+                elapsed = time.perf_counter() - start
+                jobs = db.session.scalars(select(Job).where(Job.id.in_(ids))).all()
+                new_tweets = db.session.scalar(select(func.count()).select_from(Tweet))
+        finally:
+            worker.stop()
+    latencies = [(j.finished_at - j.created_at).total_seconds() for j in jobs]
+    tweets = sum(j.total for j in jobs)
+    return {
+        "backend": kind,
+        "jobs": len(jobs),
+        "failed": sum(j.status == "failed" for j in jobs),
+        "tweets": tweets,
+        "newly_scored_tweets": new_tweets,
+        "seconds": round(elapsed, 2),
+        "jobs_per_s": round(len(jobs) / elapsed, 2),
+        "tweets_per_s": round(tweets / elapsed, 1),
+        "p50_s": round(statistics.median(latencies), 3),
+        "p95_s": round(percentile(latencies, 0.95), 3),
+        "submit_p50_ms": round(statistics.median(submit_ms), 2),
+        "submit_p95_ms": round(percentile(submit_ms, 0.95), 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=40)
+    parser.add_argument("--backends", default="redis_pg,embedded")
+    parser.add_argument("--concurrency", type=int, default=2)
+    args = parser.parse_args()
+
+    hashtags = [tag for tag, count in popular_hashtags(400) if count >= TWEETS_PER_JOB]
+    hashtags = (hashtags * (args.jobs // len(hashtags) + 1))[: args.jobs]
+    results = {}
+    for kind in args.backends.split(","):
+        result = run_backend(kind, hashtags, args.concurrency)
+        results[kind] = result
+        print(f"[{kind}] {result['jobs']} jobs x {TWEETS_PER_JOB} tweets in {result['seconds']} s:"
+              f" {result['jobs_per_s']} jobs/s, {result['tweets_per_s']} tweets/s,"
+              f" submit->done p50 {result['p50_s']} s p95 {result['p95_s']} s,"
+              f" POST p50 {result['submit_p50_ms']} ms, failed {result['failed']},"
+              f" newly scored {result['newly_scored_tweets']}", flush=True)
+    bare = bare_predict_tps(hashtags)
+    print(f"bare sentiment.predict on the same tweets (batches of {TWEETS_PER_JOB}, one process):"
+          f" {bare:.0f} tweets/s")
+    for result in results.values():
+        result["ratio_to_bare_predict"] = round(result["tweets_per_s"] / bare, 3)
+        print(f"[{result['backend']}] pipeline / bare predict = {result['ratio_to_bare_predict']}")
+    print(json.dumps({"bare_predict_tps": round(bare, 1), **results}))
+
+
+if __name__ == "__main__":
+    main()
