@@ -1,0 +1,143 @@
+"""The job pipeline as plain functions: real sample source, real model, a SQLite database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import Job, JobTweet, Tweet
+from worker import pipeline
+from worker.sources import FetchedTweet, Page, get_source
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def score():
+    import sentiment
+
+    sentiment.load_model()
+    return sentiment.predict
+
+
+def make_job(hashtag: str, limit: int = 50, **fields) -> int:
+    job = Job(hashtag=hashtag, hashtag_key=hashtag.lower(), source="sample", tweet_limit=limit,
+              status="queued", **fields)
+    db.session.add(job)
+    db.session.commit()
+    return job.id
+
+
+def sample_at(moment: datetime):
+    return get_source("sample", clock=lambda: moment)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_run_job_scores_and_links_every_fetched_tweet(app, score):
+    with app.app_context():
+        job_id = make_job("love", limit=130)
+        outcome = pipeline.run_job(job_id, source=sample_at(NOW), score=score,
+                                   model_version="test", clock=lambda: NOW)
+        job = db.session.get(Job, job_id)
+        assert outcome.status == job.status == "done"
+        assert job.total == job.fetched == job.scored == 130
+        assert count(Tweet) == count(JobTweet) == 130
+        labels = dict(db.session.execute(
+            select(Tweet.label, func.count()).group_by(Tweet.label)).all())
+        assert (job.negative, job.neutral, job.positive) == tuple(
+            labels.get(k, 0) for k in ("negative", "neutral", "positive"))
+        assert job.newest_id is not None
+        assert job.finished_at == NOW
+
+
+def test_second_run_links_existing_tweets_instead_of_copying(app, score):
+    with app.app_context():
+        first = make_job("tbt", limit=40)
+        pipeline.run_job(first, source=sample_at(NOW), score=score, model_version="t")
+        second = make_job("TBT", limit=40)
+        pipeline.run_job(second, source=sample_at(NOW), score=score, model_version="t")
+        assert count(Tweet) == 40
+        assert count(JobTweet) == 80
+
+
+def test_since_id_stores_only_tweets_newer_than_the_last_run(app, score):
+    with app.app_context():
+        first = make_job("semst", limit=1000)
+        pipeline.run_job(first, source=sample_at(NOW), score=score, model_version="t")
+        newest = db.session.get(Job, first).newest_id
+        stored = count(Tweet)
+        later = NOW + timedelta(hours=3)  # an eighth of the replay cycle: new tweets appeared
+        second = make_job("semst", limit=1000, since_id=newest)
+        pipeline.run_job(second, source=sample_at(later), score=score, model_version="t")
+        job = db.session.get(Job, second)
+        assert job.status == "done" and 0 < job.total < 1000
+        assert count(Tweet) == stored + job.total
+        assert all(int(t.source_id) > int(newest) for t in db.session.scalars(
+            select(Tweet).join(JobTweet, JobTweet.tweet_id == Tweet.id)
+            .where(JobTweet.job_id == second)))
+
+
+def test_job_without_tweets_fails_saying_so(app, score):
+    with app.app_context():
+        job_id = make_job("nosuchtagintheworld")
+        pipeline.run_job(job_id, source=sample_at(NOW), score=score, model_version="t")
+        job = db.session.get(Job, job_id)
+        assert job.status == "failed"
+        assert job.error == "No tweets found for #nosuchtagintheworld in the 'sample' source."
+
+
+def test_incremental_run_with_nothing_new_is_done_and_empty(app, score):
+    with app.app_context():
+        job_id = make_job("nosuchtagintheworld", since_id="1")
+        pipeline.run_job(job_id, source=sample_at(NOW), score=score, model_version="t")
+        job = db.session.get(Job, job_id)
+        assert (job.status, job.total, job.error) == ("done", 0, None)
+
+
+def test_a_finished_job_is_not_run_again(app, score):
+    with app.app_context():
+        job_id = make_job("usa", limit=10)
+        pipeline.run_job(job_id, source=sample_at(NOW), score=score, model_version="t")
+        assert pipeline.run_job(job_id, source=sample_at(NOW), score=score,
+                                model_version="t") is None
+        assert db.session.get(Job, job_id).attempts == 1
+
+
+class OnePageSource:
+    name = "sample"
+
+    def __init__(self, tweets):
+        self.tweets = tweets
+
+    def fetch_page(self, hashtag, *, page_size, since_id=None, page_token=None):
+        return Page(tweets=self.tweets[:page_size], next_token=None)
+
+
+def test_stored_text_is_unescaped_and_duplicates_in_a_page_are_stored_once(app, score):
+    tweet = FetchedTweet(source_id="7", username="someone", text="Fish &amp; chips &lt;3 #food",
+                         created_at=NOW)
+    with app.app_context():
+        job_id = make_job("food")
+        pipeline.run_job(job_id, source=OnePageSource([tweet, tweet]), score=score,
+                         model_version="t")
+        stored = db.session.scalars(select(Tweet)).all()
+        assert [t.text for t in stored] == ["Fish & chips <3 #food"]
+        assert db.session.get(Job, job_id).total == 1
+
+
+def test_fail_job_records_the_reason_but_never_overrides_done(app, score):
+    with app.app_context():
+        done = make_job("usa", limit=5)
+        pipeline.run_job(done, source=sample_at(NOW), score=score, model_version="t")
+        queued = make_job("usa")
+        pipeline.fail_job(queued, "The tweet source is unavailable: 503")
+        pipeline.fail_job(done, "late failure")
+        assert db.session.get(Job, queued).status == "failed"
+        assert db.session.get(Job, queued).error == "The tweet source is unavailable: 503"
+        assert db.session.get(Job, done).status == "done"
