@@ -156,10 +156,13 @@ class SampleSource:
         newest = timeline.newest_visible(self._clock())
         high, low = newest, max(0, newest - timeline.size + 1)
         if page_token is not None:
-            token_high, token_low = _decode_page_token(page_token)
-            # Clamp, so a stale or edited token can neither show the future nor walk back
-            # through every cycle since the anchor.
-            high, low = min(high, token_high), max(low, token_low)
+            # A token carries on the search it came from, window and all, even if the clock
+            # has moved since. One spanning more than a window was not made here: refused, it
+            # cannot walk back through every cycle since the anchor.
+            token_high, low = _decode_page_token(page_token)
+            if token_high - low >= timeline.size:
+                raise SourceError(f"invalid page token for the sample source: {page_token!r}")
+            high = min(token_high, newest)
         if since_id is not None:
             low = max(low, timeline.first_newer_than(_parse_id(since_id), upto=newest))
 
