@@ -157,11 +157,9 @@ class SampleSource:
         high, low = newest, max(0, newest - timeline.size + 1)
         if page_token is not None:
             # A token carries on the search it came from, window and all, even if the clock
-            # has moved since. One spanning more than a window was not made here: refused, it
-            # cannot walk back through every cycle since the anchor.
-            token_high, low = _decode_page_token(page_token)
-            if token_high - low >= timeline.size:
-                raise SourceError(f"invalid page token for the sample source: {page_token!r}")
+            # has moved since. Tokens spanning more than one window are refused, so an edited
+            # one cannot walk back through every cycle since the anchor.
+            token_high, low = _decode_page_token(page_token, max_span=timeline.size)
             high = min(token_high, newest)
         if since_id is not None:
             low = max(low, timeline.first_newer_than(_parse_id(since_id), upto=newest))
@@ -219,8 +217,8 @@ def _encode_page_token(high: int, low: int) -> str:
     return f"{high}:{low}"
 
 
-def _decode_page_token(token: str) -> tuple[int, int]:
+def _decode_page_token(token: str, *, max_span: int) -> tuple[int, int]:
     high, sep, low = token.partition(":")
-    if not (sep and _is_digits(high) and _is_digits(low)):
+    if not (sep and _is_digits(high) and _is_digits(low) and int(high) - int(low) < max_span):
         raise SourceError(f"invalid page token for the sample source: {token!r}")
     return int(high), int(low)

@@ -156,7 +156,8 @@ class XSource:
         except tweepy.TooManyRequests as exc:
             reset_at = _reset_time(exc) or self._clock() + RATE_LIMIT_FALLBACK
             raise SourceRateLimited(
-                f"X rate limit reached; it resets at {reset_at:%Y-%m-%d %H:%M:%S} UTC.",
+                f"X rate limit reached (429{self._detail(exc)}); "
+                f"it resets at {reset_at:%Y-%m-%d %H:%M:%S} UTC.",
                 reset_at=reset_at,
             ) from exc
         except tweepy.Unauthorized as exc:
@@ -171,8 +172,7 @@ class XSource:
             ) from exc
         except tweepy.TwitterServerError as exc:
             raise SourceUnavailable(
-                f"X is having trouble ({exc.response.status_code} {exc.response.reason}); "
-                "will try again later."
+                f"X is having trouble ({exc.response.status_code} {exc.response.reason})."
             ) from exc
         except tweepy.HTTPException as exc:
             if params.get("since_id") and _rejects_parameter(exc, "since_id"):
