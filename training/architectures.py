@@ -1,0 +1,73 @@
+"""The candidate networks and the string-in, probabilities-out model that ships.
+
+Only built-in Keras layers are used, so loading the shipped file needs no custom code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from sentiment import LABELS
+from sentiment.inference import NETWORK_LAYER, VECTORIZER_LAYER
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Shape of a candidate network; ``kind`` is ``"bilstm"`` or ``"conv1d"``."""
+
+    kind: str
+    units: int = 64
+    dropout: float = 0.4
+    train_embeddings: bool = True
+
+
+def make_vectorizer(vocabulary: list[str], sequence_length: int) -> keras.layers.TextVectorization:
+    """Whitespace tokenizer over already-normalised text; the vocabulary is saved in the model."""
+    return keras.layers.TextVectorization(
+        standardize=None, split="whitespace", output_mode="int",
+        output_sequence_length=sequence_length, vocabulary=vocabulary, name=VECTORIZER_LAYER,
+    )
+
+
+def build_network(spec: NetworkSpec, embedding_matrix: np.ndarray,
+                  sequence_length: int) -> keras.Model:
+    """Token ids ``(batch, sequence_length)`` in, class probabilities out."""
+    token_ids = keras.Input(shape=(sequence_length,), dtype="int64", name="token_ids")
+    vocab_size, dim = embedding_matrix.shape
+    embedded = keras.layers.Embedding(
+        vocab_size, dim, embeddings_initializer=keras.initializers.Constant(embedding_matrix),
+        trainable=spec.train_embeddings, name="embedding",
+    )(token_ids)
+    # Dropping whole embedding channels regularises better than dropping single values.
+    x = keras.layers.SpatialDropout1D(0.2)(embedded)
+    if spec.kind == "bilstm":
+        # Max-pooling over all time steps rather than the final state: a sentiment cue in the
+        # middle of a tweet then does not have to survive to the end of the sequence. No mask:
+        # the padding id has its own learnt vector, and max-pooling ignores what it adds.
+        x = keras.layers.Bidirectional(
+            keras.layers.LSTM(spec.units, return_sequences=True), name="bilstm")(x)
+        x = keras.layers.GlobalMaxPooling1D()(x)
+    elif spec.kind == "conv1d":
+        branches = [
+            keras.layers.GlobalMaxPooling1D()(
+                keras.layers.Conv1D(spec.units, width, activation="relu", padding="same")(x))
+            for width in (2, 3, 4)
+        ]
+        x = keras.layers.Concatenate()(branches)
+    else:
+        raise ValueError(f"unknown network kind {spec.kind!r}")
+    x = keras.layers.Dropout(spec.dropout)(x)
+    x = keras.layers.Dense(spec.units, activation="relu")(x)
+    x = keras.layers.Dropout(spec.dropout)(x)
+    probs = keras.layers.Dense(len(LABELS), activation="softmax", name="probs")(x)
+    return keras.Model(token_ids, probs, name=NETWORK_LAYER)
+
+
+def assemble(vectorizer: keras.layers.TextVectorization, network: keras.Model,
+             name: str) -> keras.Model:
+    """The shipped model: raw normalised strings in, probabilities out."""
+    texts = keras.Input(shape=(), dtype="string", name="text")
+    return keras.Model(texts, network(vectorizer(texts)), name=name)

@@ -1,0 +1,109 @@
+"""Readers for the datasets kept in ``training/data`` (sources and licences in its README).
+
+Readers return raw text, as a user would send it: training normalises it with
+``sentiment.normalize`` (exactly as serving does) and evaluation goes through the serving path.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sentiment import LABELS
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# Unlabeled tweets for Word2Vec; the worker's sample tweet source ships the same file.
+UNLABELED_PATH = REPO_ROOT / "worker" / "sources" / "data" / "sample_tweets.txt.gz"
+
+LABEL_IDS = {name: index for index, name in enumerate(LABELS)}
+NEGATIVE, NEUTRAL, POSITIVE = (LABEL_IDS[name] for name in LABELS)
+
+
+@dataclass(frozen=True)
+class LabelledTexts:
+    """Raw texts with integer labels (indices into ``sentiment.LABELS``)."""
+
+    name: str
+    texts: list[str]
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def head(self, rows: int) -> LabelledTexts:
+        """The first ``rows`` rows (used for quick runs and slice checks)."""
+        return LabelledTexts(self.name, self.texts[:rows], self.labels[:rows])
+
+
+def _lines(path: Path) -> list[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return [line.rstrip("\n") for line in handle]
+
+
+def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
+    # A real CSV parser: the airline file has line breaks inside quoted fields.
+    with gzip.open(path, "rb") as raw:
+        yield from csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
+
+
+def _labelled(name: str, texts: list[str], labels: list[int]) -> LabelledTexts:
+    return LabelledTexts(name, texts, np.asarray(labels, np.int32))
+
+
+def tweeteval(split: str) -> LabelledTexts:
+    """TweetEval sentiment, ``split`` = ``"train"`` or ``"val"`` (0 neg, 1 neu, 2 pos)."""
+    texts = _lines(DATA_DIR / f"tweeteval_{split}_text.txt.gz")
+    labels = [int(label) for label in _lines(DATA_DIR / f"tweeteval_{split}_labels.txt.gz")]
+    if len(texts) != len(labels):
+        raise ValueError(f"tweeteval {split}: {len(texts)} texts but {len(labels)} labels")
+    return _labelled(f"tweeteval_{split}", texts, labels)
+
+
+def tweet_sentiment_extraction() -> LabelledTexts:
+    """Kaggle Tweet Sentiment Extraction train split (hand labels, 2009 tweets)."""
+    rows = [row for row in _csv_rows(DATA_DIR / "tweet_sentiment_extraction_train.csv.gz")
+            if row["text"].strip()]
+    return _labelled("tweet_sentiment_extraction", [row["text"] for row in rows],
+                     [LABEL_IDS[row["sentiment"]] for row in rows])
+
+
+def airline() -> LabelledTexts:
+    """Crowdflower US airline tweets (hand labels, mostly negative)."""
+    rows = list(_csv_rows(DATA_DIR / "airline_tweets.csv.gz"))
+    return _labelled("airline", [row["text"] for row in rows],
+                     [LABEL_IDS[row["airline_sentiment"]] for row in rows])
+
+
+def sentiment140_sample() -> LabelledTexts:
+    """A fixed 2,000-row sample of Sentiment140 (binary: labels are NEGATIVE or POSITIVE)."""
+    rows = list(_csv_rows(DATA_DIR / "sentiment140_sample_2k.csv.gz"))
+    return _labelled("sentiment140_sample", [_repair_mojibake(row["text"]) for row in rows],
+                     [NEGATIVE if row["polarity"] == "0" else POSITIVE for row in rows])
+
+
+def unlabeled_texts() -> list[str]:
+    """Raw tweets of the other TweetEval tasks, for Word2Vec only."""
+    return _lines(UNLABELED_PATH)
+
+
+SOURCES = {
+    "tweeteval": lambda: tweeteval("train"),
+    "tweet_sentiment_extraction": tweet_sentiment_extraction,
+    "airline": airline,
+}
+
+
+def _repair_mojibake(text: str) -> str:
+    # Sentiment140 was read as Latin-1 and written as UTF-8 upstream ("Ã©" for "é").
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text

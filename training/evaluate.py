@@ -1,0 +1,111 @@
+"""``python -m training.evaluate``: score the shipped model and VADER on the same texts.
+
+Writes ``metrics.json`` next to the model and prints the figures. Texts go through the serving
+path (``SentimentModel.predict``, which normalises them), so these are the figures users get.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+import sentiment
+from sentiment import LABELS
+from sentiment.inference import SentimentModel
+from training import data
+from training.metrics import Scores, binary_accuracy, score
+
+# The slice a fresh-process test re-scores and compares with the figure recorded here.
+SLICE_ROWS = 200
+VADER_THRESHOLD = 0.05  # the thresholds VADER's authors recommend for 3 classes
+NEGATIVE, NEUTRAL, POSITIVE = (LABELS.index(name) for name in LABELS)
+
+
+def vader_compound(texts: list[str]) -> np.ndarray:
+    """VADER's compound score per raw text (it relies on case and punctuation)."""
+    analyzer = SentimentIntensityAnalyzer()
+    return np.array([analyzer.polarity_scores(text)["compound"] for text in texts])
+
+
+def vader_labels(compound: np.ndarray) -> np.ndarray:
+    return np.where(compound >= VADER_THRESHOLD, POSITIVE,
+                    np.where(compound <= -VADER_THRESHOLD, NEGATIVE, NEUTRAL))
+
+
+def slice_figures(model: SentimentModel, val: data.LabelledTexts) -> dict:
+    """Figures on the first rows of val, scored alone, for an exact cross-process check."""
+    head = val.head(SLICE_ROWS)
+    predicted = model.probabilities(head.texts).argmax(axis=1)
+    figures = score(head.labels, predicted)
+    return {"rows": SLICE_ROWS, "macro_recall": figures.macro_recall,
+            "accuracy": figures.accuracy, "predicted_labels": predicted.tolist()}
+
+
+def evaluate(model_path: Path) -> dict:
+    """All figures for the model at ``model_path`` and for VADER."""
+    started = time.perf_counter()
+    model = sentiment.load_model(model_path)
+    val, s140 = data.tweeteval("val"), data.sentiment140_sample()
+
+    val_model = score(val.labels, model.probabilities(val.texts).argmax(axis=1))
+    val_vader = score(val.labels, vader_labels(vader_compound(val.texts)))
+    s140_vader = vader_compound(s140.texts)
+    return {
+        "model": model.version,
+        "tweeteval_val": {"rows": len(val), "model": val_model.as_dict(),
+                          "vader": val_vader.as_dict()},
+        "tweeteval_val_head": slice_figures(model, val),
+        "sentiment140_sample": {
+            "rows": len(s140),
+            "model_binary_accuracy": binary_accuracy(s140.labels, model.probabilities(s140.texts)),
+            # VADER's binary call: compound >= 0 is positive.
+            "vader_binary_accuracy": round(
+                100.0 * float(np.mean(np.where(s140_vader >= 0, POSITIVE, NEGATIVE)
+                                      == s140.labels)), 2),
+        },
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _print_scores(name: str, figures: Scores) -> None:
+    recall = ", ".join(f"{label} {value:.2f}" for label, value in figures.recall.items())
+    print(f"{name}: macro recall {figures.macro_recall:.2f}, accuracy {figures.accuracy:.2f}, "
+          f"macro F1 {figures.macro_f1:.2f}\n  recall: {recall}\n  confusion (rows true "
+          f"{'/'.join(LABELS)}, columns predicted):")
+    for label, row in zip(LABELS, figures.confusion, strict=True):
+        print(f"    {label:>8} " + " ".join(f"{count:5d}" for count in row))
+
+
+def report(metrics: dict) -> None:
+    """Print the figures for a person."""
+    val = metrics["tweeteval_val"]
+    print(f"TweetEval validation ({val['rows']} tweets)")
+    _print_scores(f"  {metrics['model']}", Scores(**val["model"]))
+    _print_scores("  VADER (compound ±0.05)", Scores(**val["vader"]))
+    head = metrics["tweeteval_val_head"]
+    print(f"  first {head['rows']} val tweets: model macro recall {head['macro_recall']:.2f}")
+    s140 = metrics["sentiment140_sample"]
+    print(f"Sentiment140 sample ({s140['rows']} tweets, positive vs negative): "
+          f"model {s140['model_binary_accuracy']:.2f}, VADER {s140['vader_binary_accuracy']:.2f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, default=sentiment.DEFAULT_MODEL_PATH)
+    parser.add_argument("--out", type=Path, help="metrics file (default: metrics.json beside "
+                        "the model)")
+    args = parser.parse_args(argv)
+    metrics = evaluate(args.model)
+    out = args.out or args.model.parent / "metrics.json"
+    out.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+    report(metrics)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

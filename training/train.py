@@ -1,0 +1,232 @@
+"""Reproduce the shipped model: ``python -m training.train`` (about 15 minutes on 2 cores).
+
+Word2Vec on every tweet text we have, then each candidate network (BiLSTM, Conv1D) trained on
+the labelled sets, early-stopped on TweetEval validation macro recall; the best candidate is
+saved as one ``.keras`` file taking raw normalised strings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from sentiment import DEFAULT_MODEL_PATH, LABELS, normalize
+from training import data
+from training.architectures import NetworkSpec, assemble, build_network, make_vectorizer
+from training.embeddings import build_embeddings, train_word2vec
+from training.metrics import macro_recall
+
+log = logging.getLogger("training.train")
+RUN_REPORT = "training_run.json"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides the shipped model; the defaults are the shipped recipe."""
+
+    sources: tuple[str, ...] = ("tweeteval", "tweet_sentiment_extraction", "airline")
+    candidates: tuple[NetworkSpec, ...] = (NetworkSpec("bilstm"), NetworkSpec("conv1d", units=128))
+    use_unlabeled: bool = True  # add the unlabeled tweets to the Word2Vec corpus
+    sequence_length: int = 50
+    max_tokens: int = 30_000
+    embedding_dim: int = 100
+    word2vec_epochs: int = 5
+    epochs: int = 8
+    patience: int = 2
+    batch_size: int = 256
+    learning_rate: float = 2e-3
+    seed: int = 1234
+    max_rows: int | None = None  # per labelled set; for quick runs and tests
+
+
+@dataclass
+class CandidateResult:
+    """How one candidate network did on validation, epoch by epoch."""
+
+    spec: NetworkSpec
+    val_macro_recall: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def best(self) -> float:
+        return max(self.val_macro_recall, default=0.0)
+
+
+class BestOnValidation(keras.callbacks.Callback):
+    """Early stopping on validation macro recall, keeping the best epoch's weights.
+
+    Keras' EarlyStopping watches a logged metric; macro recall is not one, so it is computed
+    here on the whole validation set at the end of each epoch.
+    """
+
+    def __init__(self, token_ids: np.ndarray, labels: np.ndarray, patience: int,
+                 result: CandidateResult) -> None:
+        super().__init__()
+        self._token_ids, self._labels = token_ids, labels
+        self._patience, self._result = patience, result
+        self._best_weights: list[np.ndarray] | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        predicted = self.model.predict(self._token_ids, batch_size=1024, verbose=0).argmax(1)
+        recall = macro_recall(self._labels, predicted)
+        history = self._result.val_macro_recall
+        if recall > max(history, default=-1.0):
+            self._best_weights = self.model.get_weights()
+        history.append(round(100 * recall, 2))
+        print(f"  epoch {epoch + 1}: val macro recall {100 * recall:.2f}"
+              f" (best {max(history):.2f})", flush=True)
+        if len(history) - 1 - int(np.argmax(history)) >= self._patience:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self._best_weights is not None:
+            self.model.set_weights(self._best_weights)
+
+
+def class_weights(labels: np.ndarray) -> dict[int, float]:
+    """Inverse-frequency weights, so neutral (the largest class) does not swallow the rest."""
+    counts = np.bincount(labels, minlength=len(LABELS)).astype(float)
+    return {index: float(len(labels) / (len(LABELS) * count))
+            for index, count in enumerate(counts) if count > 0}
+
+
+def vectorize(vectorizer: keras.layers.TextVectorization, texts: list[str]) -> np.ndarray:
+    """Token ids for all texts at once, so each epoch does not re-tokenise strings."""
+    chunks = [vectorizer(tf.constant(texts[i : i + 4096])).numpy()
+              for i in range(0, len(texts), 4096)]
+    return np.concatenate(chunks)
+
+
+def load_labelled(config: TrainConfig) -> tuple[data.LabelledTexts, data.LabelledTexts]:
+    """Training rows from the configured sources, and TweetEval validation."""
+    sets = [data.SOURCES[name]() for name in config.sources]
+    val = data.tweeteval("val")
+    if config.max_rows is not None:
+        sets = [labelled.head(config.max_rows) for labelled in sets]
+        val = val.head(config.max_rows)
+    train = data.LabelledTexts(
+        "+".join(config.sources),
+        [text for labelled in sets for text in labelled.texts],
+        np.concatenate([labelled.labels for labelled in sets]),
+    )
+    return train, val
+
+
+def train_candidate(spec: NetworkSpec, config: TrainConfig, matrix: np.ndarray,
+                    train_ids: np.ndarray, train: data.LabelledTexts,
+                    val_ids: np.ndarray, val: data.LabelledTexts) -> tuple[keras.Model,
+                                                                            CandidateResult]:
+    """Fit one network; returns it with its best validation epoch's weights."""
+    keras.utils.set_random_seed(config.seed)
+    network = build_network(spec, matrix, config.sequence_length)
+    network.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
+                    loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    result = CandidateResult(spec)
+    started = time.perf_counter()
+    print(f"== {spec.kind}: {network.count_params():,} parameters", flush=True)
+    network.fit(
+        train_ids, train.labels, batch_size=config.batch_size, epochs=config.epochs,
+        class_weight=class_weights(train.labels), shuffle=True, verbose=1,
+        callbacks=[BestOnValidation(val_ids, val.labels, config.patience, result)],
+    )
+    result.seconds = round(time.perf_counter() - started, 1)
+    return network, result
+
+
+def run(config: TrainConfig, out: Path) -> dict:
+    """Train all candidates, save the best to ``out``, and return the run report."""
+    started = time.perf_counter()
+    keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()
+
+    train, val = load_labelled(config)
+    print(f"labelled rows: train {len(train):,} ({train.name}), val {len(val):,}", flush=True)
+    train_texts = [normalize(text) for text in train.texts]
+    corpus = list(train_texts)
+    if config.use_unlabeled:
+        corpus += [normalize(text) for text in data.unlabeled_texts()[: config.max_rows]]
+    word2vec = train_word2vec(corpus, config.embedding_dim, config.word2vec_epochs, config.seed)
+    embeddings = build_embeddings(word2vec, config.max_tokens, config.seed)
+    vectorizer = make_vectorizer(embeddings.vocabulary, config.sequence_length)
+    train_ids = vectorize(vectorizer, train_texts)
+    val_ids = vectorize(vectorizer, [normalize(text) for text in val.texts])
+
+    trained = [train_candidate(spec, config, embeddings.matrix, train_ids, train, val_ids, val)
+               for spec in config.candidates]
+    network, chosen = max(trained, key=lambda pair: pair[1].best)
+    name = f"{chosen.spec.kind}-w2v"
+    print(f"chosen: {name} (val macro recall {chosen.best:.2f})", flush=True)
+
+    # A fresh copy of the network carries the weights without the optimizer state, which would
+    # triple the file size and is useless for serving.
+    clean = build_network(chosen.spec, embeddings.matrix, config.sequence_length)
+    clean.set_weights(network.get_weights())
+    model = assemble(vectorizer, clean, name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+
+    report = {
+        "model": name,
+        "file_bytes": out.stat().st_size,
+        "train_rows": len(train),
+        "val_rows": len(val),
+        "word2vec_corpus_tweets": len(corpus),
+        "word2vec_words": len(word2vec.wv),
+        "candidates": [asdict(result) | {"best": result.best} for _, result in trained],
+        "config": asdict(config),
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
+    (out.parent / RUN_REPORT).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"saved {out} ({report['file_bytes'] / 1e6:.1f} MB) in {report['wall_seconds']:.0f} s",
+          flush=True)
+    return report
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH,
+                        help="where to write the .keras file (default: the shipped model)")
+    parser.add_argument("--sources", nargs="+", choices=sorted(data.SOURCES),
+                        help="labelled training sets (default: all)")
+    parser.add_argument("--kinds", nargs="+", choices=["bilstm", "conv1d"],
+                        help="candidate networks to train (default: both)")
+    parser.add_argument("--max-rows", type=int, help="cap rows per set (quick runs)")
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--max-tokens", type=int)
+    parser.add_argument("--embedding-dim", type=int)
+    parser.add_argument("--word2vec-epochs", type=int)
+    parser.add_argument("--no-unlabeled", action="store_true",
+                        help="leave the unlabeled tweets out of the Word2Vec corpus")
+    args = parser.parse_args(argv)
+    config = TrainConfig()
+    overrides = {
+        "sources": tuple(args.sources) if args.sources else None,
+        "candidates": tuple(spec for spec in config.candidates if spec.kind in args.kinds)
+        if args.kinds else None,
+        "max_rows": args.max_rows,
+        "epochs": args.epochs,
+        "max_tokens": args.max_tokens,
+        "embedding_dim": args.embedding_dim,
+        "word2vec_epochs": args.word2vec_epochs,
+        "use_unlabeled": False if args.no_unlabeled else None,
+    }
+    return replace(config, **{k: v for k, v in overrides.items() if v is not None}), args.out
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("gensim").setLevel(logging.WARNING)  # its per-epoch chatter hides ours
+    config, out = parse_args(argv)
+    run(config, out)
+
+
+if __name__ == "__main__":
+    main()
