@@ -16,10 +16,11 @@ def parse_since(value: str | None) -> datetime | None:
         return None
     try:
         since = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # In UTC here: 0001-01-01T00:00+01:00 has no UTC time (OverflowError, once a 500).
+        return since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         raise ValidationError(
             "since must be an ISO 8601 time, e.g. 2026-11-25T10:00:00Z.", "since") from None
-    return since if since.tzinfo else since.replace(tzinfo=UTC)
 
 
 @api_bp.get("/tags/<tag>/trend")
