@@ -20,7 +20,10 @@ def json_body():
     """The request's JSON object, or a 400 that says what is wrong with it."""
     if not request.is_json:
         raise ValidationError("Send JSON with Content-Type: application/json.", None, status=400)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # '[[[[…' nested past Python's recursion limit: once a 500
+        body = None
     if body is None:
         raise ValidationError("The request body is not valid JSON.", None, status=400)
     return body
