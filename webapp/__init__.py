@@ -10,6 +10,7 @@ from flask import Flask
 
 from webapp.config import REPO_ROOT, Config
 from webapp.extensions import csrf, db, limiter, migrate
+from webapp.security import init_security
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    init_security(app)
 
     from webapp.celery_app import celery_init_app
 
