@@ -1,0 +1,62 @@
+"""A job's tweets as CSV or JSON, streamed: a 1000-tweet job never sits in memory as one string."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.jobs import SORTS, iso, job_to_dict, tweet_to_dict
+from webapp.models import Job, JobTweet, Tweet
+
+CSV_COLUMNS = ("created_at", "username", "text", "label", "score", "prob_negative",
+               "prob_neutral", "prob_positive", "url", "model_version")
+# Spreadsheet programs run cells that start with these as formulas (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_BATCH = 200
+
+
+def _tweets(job_id: int) -> Iterator[Tweet]:
+    query = (select(Tweet).join(JobTweet, JobTweet.tweet_id == Tweet.id)
+             .where(JobTweet.job_id == job_id).order_by(*SORTS["newest"])
+             .execution_options(yield_per=_BATCH))
+    yield from db.session.scalars(query)
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_rows(job: Job) -> Iterator[str]:
+    """The CSV export, a chunk of lines at a time; text cells are guarded against formulas."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for count, tweet in enumerate(_tweets(job.id), start=1):
+        writer.writerow([
+            iso(tweet.created_at), _cell(tweet.username), _cell(tweet.text), tweet.label,
+            f"{tweet.score:.4f}", f"{tweet.prob_negative:.4f}", f"{tweet.prob_neutral:.4f}",
+            f"{tweet.prob_positive:.4f}", _cell(tweet.url), _cell(tweet.model_version),
+        ])
+        if count % _BATCH == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def json_chunks(job: Job) -> Iterator[str]:
+    """``{"job": {...}, "tweets": [...]}``, written one tweet at a time."""
+    yield '{"job": ' + json.dumps(job_to_dict(job)) + ', "tweets": ['
+    for count, tweet in enumerate(_tweets(job.id)):
+        yield ("," if count else "") + "\n" + json.dumps(tweet_to_dict(tweet), ensure_ascii=False)
+    yield "\n]}\n"
+
+
+def export_filename(job: Job, extension: str) -> str:
+    return f"tagpulse-{job.hashtag_key}-job{job.id}.{extension}"

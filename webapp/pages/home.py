@@ -1,0 +1,35 @@
+"""Home: the hashtag form, the latest analyses and the tracked hashtags."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, url_for
+
+from webapp import jobs as job_service
+from webapp.extensions import limiter
+from webapp.forms import AnalyseForm
+from webapp.pages import pages_bp
+
+LATEST = 6
+
+
+def submit_limit() -> str:
+    return current_app.config["JOB_SUBMIT_RATE_LIMIT"]
+
+
+def analyse_form() -> AnalyseForm:
+    form = AnalyseForm()
+    if not form.is_submitted():
+        form.source.data = current_app.config.get("DEFAULT_SOURCE", "sample")
+    return form
+
+
+@pages_bp.route("/", methods=["GET", "POST"])
+@limiter.limit(submit_limit, methods=["POST"])
+def home():
+    form = analyse_form()
+    if form.validate_on_submit():
+        job = job_service.create_job(form.job_request())
+        return redirect(url_for("pages.job", job_id=job.id), 303)
+    latest = job_service.list_jobs(per_page=LATEST).jobs
+    status = 422 if form.errors else 200
+    return render_template("home.html", form=form, latest=latest), status

@@ -1,0 +1,4 @@
+// Loaded on every page.
+import { localizeTimes } from "./time.js";
+
+localizeTimes();
