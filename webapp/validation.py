@@ -10,6 +10,7 @@ from typing import Any
 from worker.sources import SOURCE_NAMES
 
 HASHTAG_RE = re.compile(r"[A-Za-z0-9_]{1,100}")
+INT_RE = re.compile(r"-?[0-9]{1,11}")
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 
@@ -49,7 +50,9 @@ def parse_int(value: Any, field: str, *, low: int, high: int, what: str) -> int:
     """An integer in [low, high]; accepts digit strings from forms and query strings."""
     if isinstance(value, bool):
         raise ValidationError(f"{what} must be a whole number.", field)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) < 12:
+    # ASCII digits only: str.isdigit() also says yes to "²³", and lstrip("-") to "--5", both of
+    # which int() then refused with a ValueError (a 500).
+    if isinstance(value, str) and INT_RE.fullmatch(value.strip()):
         value = int(value.strip())
     if isinstance(value, float) and value.is_integer():
         value = int(value)
