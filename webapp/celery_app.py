@@ -22,7 +22,8 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery_app = Celery(app.name, task_cls=FlaskTask, include=["worker.tasks"])
+    celery_app = Celery(app.name, task_cls=FlaskTask,
+                        include=["worker.tasks", "worker.tracking_tasks"])
     celery_app.config_from_object(app.config["CELERY"])
     dispatch_every = app.config["TRACKER_DISPATCH_SECONDS"]
     reap_every = max(10.0, app.config["STALE_JOB_SECONDS"] / 3)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from webapp.celery_app import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK
 from webapp.jobs import enqueue_job
 from webapp.models import utcnow
-from worker import model_runtime, pipeline, reaper
+from worker import model_runtime, pipeline, reaper, tracking
 from worker.sources import SourceError, SourceRateLimited, SourceUnavailable, get_source
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ def analyze_job(self, job_id: int) -> str | None:
         source = get_source(job.source, settings=source_settings())
         outcome = pipeline.run_job(job_id, source=source, score=model_runtime.predict,
                                    model_version=model_runtime.model_version())
+        if outcome and outcome.status == "done":
+            tracking.after_tracked_run(job_id)
         return outcome.status if outcome else None
     except SourceRateLimited as exc:
         if retries >= RATE_LIMIT_RETRIES:

@@ -1,0 +1,273 @@
+"""Tracker service: validate, create, edit, pause, delete and list trackers; read alerts.
+
+A tracker re-runs a hashtag search on a schedule (see ``worker.tracking``). Views, API and pages
+call these plain functions; validation follows ``webapp.validation`` so every edge agrees.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.jobs import iso
+from webapp.models import Alert, Job, Tracker, utcnow
+from webapp.validation import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    ValidationError,
+    parse_hashtag,
+    parse_int,
+    parse_source,
+    reject_unknown_fields,
+    require_object,
+)
+
+MIN_INTERVAL_MINUTES = 1
+MAX_INTERVAL_MINUTES = 7 * 24 * 60  # a week; rarer than that is not "tracking"
+DEFAULT_INTERVAL_MINUTES = 60
+EDITABLE_FIELDS = ("hashtag", "source", "interval_minutes", "limit", "enabled",
+                   "negative_alert_threshold")
+
+
+def parse_bool(value: Any, field_name: str, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{what} must be true or false.", field_name)
+    return value
+
+
+def parse_threshold(value: Any, field_name: str = "negative_alert_threshold") -> float | None:
+    """A share in [0, 1], or None for no alerts; accepts numeric strings from forms."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    message = "The negative alert threshold must be a number between 0 and 1 (e.g. 0.4)."
+    if isinstance(value, bool):
+        raise ValidationError(message, field_name)
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ValidationError(message, field_name) from None
+    if not isinstance(value, int | float) or not math.isfinite(value) or not 0 <= value <= 1:
+        raise ValidationError(message, field_name)
+    return float(value)
+
+
+def parse_source_name(value: Any) -> str:
+    """A source name; unlike a create, an edit cannot leave it empty."""
+    if value is None or value == "":
+        raise ValidationError("Choose a source.", "source")
+    return parse_source(value)
+
+
+def parse_interval(value: Any) -> int:
+    return parse_int(value, "interval_minutes", low=MIN_INTERVAL_MINUTES,
+                     high=MAX_INTERVAL_MINUTES, what="The interval in minutes")
+
+
+def parse_limit(value: Any) -> int:
+    return parse_int(value, "limit", low=1, high=MAX_LIMIT, what="The tweet limit")
+
+
+@dataclass(frozen=True)
+class TrackerRequest:
+    """Validated tracker fields; ``given`` names the ones to apply (all, unless partial)."""
+
+    hashtag: str = ""
+    source: str = "sample"
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES
+    limit: int = DEFAULT_LIMIT
+    enabled: bool = True
+    negative_alert_threshold: float | None = None
+    given: frozenset[str] = field(default=frozenset(EDITABLE_FIELDS))
+
+    @classmethod
+    def from_mapping(cls, body: Any, partial: bool = False) -> TrackerRequest:
+        """Validate a JSON body: all fields for a create, only the present ones when partial."""
+        body = require_object(body)
+        reject_unknown_fields(body, set(EDITABLE_FIELDS))
+        present = set(body) if partial else set(EDITABLE_FIELDS)
+        values: dict[str, Any] = {}
+        if "hashtag" in present:
+            values["hashtag"] = parse_hashtag(body.get("hashtag"))
+        if "source" in present:
+            values["source"] = _or_default(body, "source", partial, "sample",
+                                           parse_source_name)
+        if "interval_minutes" in present:
+            values["interval_minutes"] = _or_default(body, "interval_minutes", partial,
+                                                     DEFAULT_INTERVAL_MINUTES, parse_interval)
+        if "limit" in present:
+            values["limit"] = _or_default(body, "limit", partial, DEFAULT_LIMIT, parse_limit)
+        if "enabled" in present:
+            values["enabled"] = _or_default(
+                body, "enabled", partial, True,
+                lambda v: parse_bool(v, "enabled", "enabled"))
+        if "negative_alert_threshold" in present:
+            values["negative_alert_threshold"] = parse_threshold(
+                body.get("negative_alert_threshold"))
+        return cls(**values, given=frozenset(present))
+
+    def changes(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in self.given}
+
+
+def _or_default(body: Mapping[str, Any], name: str, partial: bool, default: Any, parse) -> Any:
+    # A create may leave a field out (or null); an edit must not null it.
+    value = body.get(name)
+    if value is None and not partial:
+        return default
+    return parse(value)
+
+
+class TrackerNotFound(LookupError):
+    pass
+
+
+def _duplicate(hashtag: str, source: str) -> ValidationError:
+    return ValidationError(
+        f"#{hashtag} is already tracked on the '{source}' source; edit that tracker instead.",
+        "hashtag", status=409)
+
+
+def _exists(hashtag_key: str, source: str, *, other_than: int | None = None) -> bool:
+    query = select(Tracker.id).where(Tracker.hashtag_key == hashtag_key, Tracker.source == source)
+    if other_than is not None:
+        query = query.where(Tracker.id != other_than)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _commit_or_duplicate(tracker: Tracker) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:  # two requests for the same hashtag and source at once
+        db.session.rollback()
+        raise _duplicate(tracker.hashtag, tracker.source) from None
+
+
+def create_tracker(request: TrackerRequest, *, now: datetime | None = None) -> Tracker:
+    """Create a tracker; its first run is due at once (at the next dispatch)."""
+    now = now or utcnow()
+    if _exists(request.hashtag.lower(), request.source):
+        raise _duplicate(request.hashtag, request.source)
+    tracker = Tracker(
+        hashtag=request.hashtag, hashtag_key=request.hashtag.lower(), source=request.source,
+        interval_minutes=request.interval_minutes, tweet_limit=request.limit,
+        enabled=request.enabled, negative_alert_threshold=request.negative_alert_threshold,
+        next_run_at=now, created_at=now, updated_at=now,
+    )
+    db.session.add(tracker)
+    _commit_or_duplicate(tracker)
+    return tracker
+
+
+def update_tracker(tracker: Tracker, request: TrackerRequest, *,
+                   now: datetime | None = None) -> Tracker:
+    """Apply the given fields. A new interval counts from the last run (or now, if none)."""
+    now = now or utcnow()
+    changes = request.changes()
+    hashtag = changes.get("hashtag", tracker.hashtag)
+    source = changes.get("source", tracker.source)
+    if (hashtag.lower(), source) != (tracker.hashtag_key, tracker.source) and _exists(
+            hashtag.lower(), source, other_than=tracker.id):
+        raise _duplicate(hashtag, source)
+    tracker.hashtag, tracker.hashtag_key, tracker.source = hashtag, hashtag.lower(), source
+    if "limit" in changes:
+        tracker.tweet_limit = changes["limit"]
+    if "negative_alert_threshold" in changes:
+        tracker.negative_alert_threshold = changes["negative_alert_threshold"]
+    if "enabled" in changes:
+        # Resuming keeps next_run_at: if it passed while paused, the tracker runs once at the
+        # next dispatch and then continues on its grid (missed slots are skipped).
+        tracker.enabled = changes["enabled"]
+    interval = changes.get("interval_minutes", tracker.interval_minutes)
+    if interval != tracker.interval_minutes:
+        tracker.interval_minutes = interval
+        tracker.next_run_at = (tracker.last_run_at + timedelta(minutes=interval)
+                               if tracker.last_run_at else now)
+    tracker.updated_at = now
+    _commit_or_duplicate(tracker)
+    return tracker
+
+
+def set_enabled(tracker: Tracker, enabled: bool) -> Tracker:
+    return update_tracker(tracker, TrackerRequest(enabled=enabled, given=frozenset({"enabled"})))
+
+
+def delete_tracker(tracker: Tracker) -> None:
+    """Delete it and its alerts; its past runs stay in the history as ordinary jobs."""
+    # Spelled out rather than left to ON DELETE, so it holds whatever SQLite's pragmas say.
+    db.session.execute(update(Job).where(Job.tracker_id == tracker.id).values(tracker_id=None))
+    db.session.execute(delete(Alert).where(Alert.tracker_id == tracker.id))
+    db.session.execute(delete(Tracker).where(Tracker.id == tracker.id))
+    db.session.expunge(tracker)
+    db.session.commit()
+
+
+def get_tracker(tracker_id: int) -> Tracker | None:
+    return db.session.get(Tracker, tracker_id)
+
+
+def require_tracker(tracker_id: int) -> Tracker:
+    tracker = get_tracker(tracker_id)
+    if tracker is None:
+        raise TrackerNotFound(tracker_id)
+    return tracker
+
+
+def list_trackers(*, hashtag_key: str | None = None) -> list[Tracker]:
+    """All trackers (or one hashtag's), by hashtag then source."""
+    query = select(Tracker)
+    if hashtag_key:
+        query = query.where(Tracker.hashtag_key == hashtag_key.lower())
+    return list(db.session.scalars(query.order_by(Tracker.hashtag_key, Tracker.source)))
+
+
+def recent_alerts(*, hashtag_key: str | None = None, tracker_id: int | None = None,
+                  limit: int = 10) -> list[Alert]:
+    """Newest alerts first, optionally for one hashtag or one tracker."""
+    query = select(Alert)
+    if hashtag_key:
+        query = query.where(Alert.hashtag_key == hashtag_key.lower())
+    if tracker_id is not None:
+        query = query.where(Alert.tracker_id == tracker_id)
+    return list(db.session.scalars(
+        query.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit)))
+
+
+def tracker_to_dict(tracker: Tracker) -> dict[str, Any]:
+    return {
+        "id": tracker.id,
+        "hashtag": tracker.hashtag,
+        "source": tracker.source,
+        "interval_minutes": tracker.interval_minutes,
+        "limit": tracker.tweet_limit,
+        "enabled": tracker.enabled,
+        "negative_alert_threshold": tracker.negative_alert_threshold,
+        "last_run_at": iso(tracker.last_run_at),
+        "next_run_at": iso(tracker.next_run_at),
+        "last_alert_at": iso(tracker.last_alert_at),
+        "created_at": iso(tracker.created_at),
+        "url": url_for("api.get_tracker", tracker_id=tracker.id),
+        "runs_url": url_for("api.list_jobs", hashtag=tracker.hashtag),
+        "alerts_url": url_for("api.tracker_alerts", tracker_id=tracker.id),
+    }
+
+
+def alert_to_dict(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "tracker_id": alert.tracker_id,
+        "job_id": alert.job_id,
+        "hashtag": alert.hashtag_key,
+        "negative_share": alert.negative_share,
+        "threshold": alert.threshold,
+        "created_at": iso(alert.created_at),
+        "job_url": url_for("api.get_job", job_id=alert.job_id),
+    }
