@@ -41,10 +41,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webapp import errors
     from webapp.api import api_bp
     from webapp.pages import pages_bp
+    from webapp.pages.trackers import trackers_pages_bp
     from webapp.seed import seed_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(seed_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(trackers_pages_bp)
     errors.register(app)
     return app

@@ -1,0 +1,91 @@
+"""The tracker forms. Their rules reuse ``webapp.trackers`` so pages and API agree."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import ValidationError as FieldError
+from wtforms.widgets import NumberInput
+
+from webapp.models import Tracker
+from webapp.trackers import (
+    DEFAULT_INTERVAL_MINUTES,
+    MAX_INTERVAL_MINUTES,
+    MIN_INTERVAL_MINUTES,
+    TrackerRequest,
+    parse_interval,
+    parse_limit,
+    parse_threshold,
+)
+from webapp.validation import DEFAULT_LIMIT, MAX_LIMIT, ValidationError, parse_hashtag, parse_source
+
+SOURCE_CHOICES = [SelectChoice("sample", "Sample corpus (offline replay)"),
+                  SelectChoice("x", "X (live search, needs an API token)")]
+
+
+def _rule(parse):
+    """A WTForms validator from one of our parsers: the parsed value replaces the text."""
+    def validate(form, field) -> None:
+        try:
+            field.data = parse(field.data)
+        except ValidationError as error:
+            raise FieldError(error.message) from None
+    return validate
+
+
+def _percent_rule(form, field) -> None:
+    text = (field.data or "").strip().rstrip("%").strip()
+    if not text:
+        field.data = None
+        return
+    try:
+        percent = float(text)
+    except ValueError:
+        raise FieldError("The alert threshold must be a percentage between 0 and 100.") from None
+    try:
+        field.data = parse_threshold(percent / 100)
+    except ValidationError:
+        raise FieldError("The alert threshold must be a percentage between 0 and 100.") from None
+
+
+class TrackerForm(FlaskForm):
+    """Create or edit a tracker."""
+
+    hashtag = StringField("Hashtag", validators=[_rule(parse_hashtag)])
+    source = SelectField("Source", choices=SOURCE_CHOICES, validate_choice=False,
+                         validators=[_rule(parse_source)])
+    # Text rather than IntegerField so a wrong value gets our message, not WTForms' own.
+    interval_minutes = StringField(
+        "Every (minutes)", default=str(DEFAULT_INTERVAL_MINUTES),
+        validators=[_rule(parse_interval)],
+        widget=NumberInput(min=MIN_INTERVAL_MINUTES, max=MAX_INTERVAL_MINUTES, step=1))
+    limit = StringField("Tweets per run", default=str(DEFAULT_LIMIT),
+                        validators=[_rule(parse_limit)],
+                        widget=NumberInput(min=1, max=MAX_LIMIT, step=1))
+    negative_alert_percent = StringField(
+        "Alert when negative share reaches (%)", validators=[_percent_rule],
+        widget=NumberInput(min=0, max=100, step="any"))
+    enabled = BooleanField("Active", default=True)
+    next = HiddenField()
+
+    def tracker_request(self) -> TrackerRequest:
+        return TrackerRequest(
+            hashtag=self.hashtag.data, source=self.source.data,
+            interval_minutes=self.interval_minutes.data, limit=self.limit.data,
+            enabled=bool(self.enabled.data),
+            negative_alert_threshold=self.negative_alert_percent.data)
+
+    @classmethod
+    def for_tracker(cls, tracker: Tracker, **kwargs) -> TrackerForm:
+        threshold = tracker.negative_alert_threshold
+        return cls(
+            hashtag=tracker.hashtag, source=tracker.source,
+            interval_minutes=str(tracker.interval_minutes), limit=str(tracker.tweet_limit),
+            negative_alert_percent="" if threshold is None else f"{threshold * 100:g}",
+            enabled=tracker.enabled, **kwargs)
+
+
+class TrackerActionForm(FlaskForm):
+    """Pause, resume and delete buttons: the CSRF token and where to go back to."""
+
+    next = HiddenField()
