@@ -1,8 +1,9 @@
 """Pipeline benchmark: N jobs of 100 tweets through the real stack, per backend.
 
 For each backend (Redis + PostgreSQL, and the embedded SQLite + filesystem broker) it brings up a
-fresh database, broker and a real Celery worker (model preloaded), submits N jobs at once
-through the Flask app and waits for all of them. Reported: jobs/s, tweets/s, p50/p95
+fresh database, broker and a real Celery worker (model preloaded), first runs jobs one at a time
+(the latency a person sees on an idle worker), then empties the tweet tables and submits N jobs
+at once through the Flask app and waits for all of them. Reported: jobs/s, tweets/s, p50/p95
 submit->done latency, how many tweets were newly scored (hashtags overlap, so some tweets are
 already stored and only linked), and the ratio of pipeline tweets/s to bare
 ``sentiment.predict`` tweets/s on the same texts in the same run. Last line: JSON.
@@ -27,11 +28,12 @@ from sqlalchemy import func, select  # noqa: E402
 from tests.support.processes import start_worker  # noqa: E402
 from tests.support.stack import running_stack  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.models import Job, Tweet  # noqa: E402
+from webapp.models import Job, JobTweet, Tweet  # noqa: E402
 from worker.sources import get_source  # noqa: E402
 from worker.sources.sample import popular_hashtags  # noqa: E402
 
 TWEETS_PER_JOB = 100
+SINGLE_JOBS = 10
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -61,6 +63,16 @@ def run_backend(kind: str, hashtags: list[str], concurrency: int) -> dict:
         stack.workers.append(worker)
         try:
             stack.wait_for_job(stack.submit("semst", limit=10), timeout=120)  # warm every path
+            # One job at a time on an idle worker: the latency a person waits for.
+            single = []
+            for tag in hashtags[:SINGLE_JOBS]:
+                t0 = time.perf_counter()
+                stack.wait_for_job(stack.submit(tag, limit=TWEETS_PER_JOB), timeout=60)
+                single.append(time.perf_counter() - t0)
+            with stack.app.app_context():  # the burst below scores its tweets afresh
+                db.session.execute(JobTweet.__table__.delete())
+                db.session.execute(Tweet.__table__.delete())
+                db.session.commit()
             start = time.perf_counter()
             submit_ms = []
             ids = []
@@ -92,6 +104,8 @@ def run_backend(kind: str, hashtags: list[str], concurrency: int) -> dict:
         "seconds": round(elapsed, 2),
         "jobs_per_s": round(len(jobs) / elapsed, 2),
         "tweets_per_s": round(tweets / elapsed, 1),
+        "single_job_p50_s": round(statistics.median(single), 3),
+        "single_job_p95_s": round(percentile(single, 0.95), 3),
         "p50_s": round(statistics.median(latencies), 3),
         "p95_s": round(percentile(latencies, 0.95), 3),
         "submit_p50_ms": round(statistics.median(submit_ms), 2),
@@ -112,7 +126,10 @@ def main() -> None:
     for kind in args.backends.split(","):
         result = run_backend(kind, hashtags, args.concurrency)
         results[kind] = result
-        print(f"[{kind}] {result['jobs']} jobs x {TWEETS_PER_JOB} tweets in {result['seconds']} s:"
+        print(f"[{kind}] one job at a time (idle worker, {SINGLE_JOBS} jobs): submit->done p50"
+              f" {result['single_job_p50_s']} s, p95 {result['single_job_p95_s']} s")
+        print(f"[{kind}] burst: {result['jobs']} jobs x {TWEETS_PER_JOB} tweets in"
+              f" {result['seconds']} s:"
               f" {result['jobs_per_s']} jobs/s, {result['tweets_per_s']} tweets/s,"
               f" submit->done p50 {result['p50_s']} s p95 {result['p95_s']} s,"
               f" POST p50 {result['submit_p50_ms']} ms, failed {result['failed']},"

@@ -8,19 +8,29 @@ import html
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 
 from webapp.extensions import db
-from webapp.models import Job, Tweet, utcnow
+from webapp.models import Job, utcnow
 from worker.sources import FetchedTweet, TweetSource, newer_id
-from worker.storage import insert_ignoring_duplicates, job_totals, link_tweets, stored_tweet_ids
+from worker.storage import (
+    StoredTweet,
+    insert_tweets,
+    job_totals,
+    link_tweets,
+    stored_tweets,
+    unlink_all,
+)
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
+# A running job whose heartbeat is older than this lost its worker; a redelivered message may
+# take it over. Must exceed the longest gap between heartbeats (one page: fetch + score + store).
+DEFAULT_LEASE = timedelta(seconds=60)
 
 
 class PredictionLike(Protocol):
@@ -42,31 +52,44 @@ class JobOutcome:
     error: str | None = None
 
 
-def claim_job(job_id: int, now: datetime) -> Job | None:
-    """Mark the job running; None if it is finished already (a redelivered message)."""
+def claim_job(job_id: int, now: datetime, stale_after: timedelta = DEFAULT_LEASE) -> Job | None:
+    """Take the job: it must be queued, or running with a silent worker (a redelivery after a
+    crash). Returns None when it is finished or another worker holds it alive."""
     result = db.session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status.in_(("queued", "running")))
-        .values(status="running", started_at=now, heartbeat_at=now, fetched=0,
+        .where(Job.id == job_id, or_(
+            Job.status == "queued",
+            and_(Job.status == "running",
+                 or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < now - stale_after)),
+        ))
+        .values(status="running", started_at=now, heartbeat_at=now, fetched=0, scored=0,
+                positive=0, neutral=0, negative=0, mean_score=None,
                 attempts=Job.attempts + 1, error=None)
     )
-    db.session.commit()
     if result.rowcount == 0:
+        db.session.rollback()
         return None
+    # A previous attempt may have linked some tweets before it died: start over cleanly.
+    unlink_all(job_id)
+    db.session.commit()
     return db.session.get(Job, job_id)
 
 
-def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer, model_version: str) -> None:
-    """Score the page's new tweets in one batch, store them, link all of them to the job."""
+def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
+               model_version: str) -> list[StoredTweet]:
+    """Score the page's new tweets in one batch, store them, link the page to the job.
+
+    Returns the tweets newly linked to the job (a tweet already linked is not counted twice).
+    """
     unique = list({t.source_id: t for t in tweets}.values())
-    known = stored_tweet_ids(job.source, [t.source_id for t in unique])
+    known = stored_tweets(job.source, [t.source_id for t in unique])
     new = [t for t in unique if t.source_id not in known]
     predictions = score([t.text for t in new]) if new else []
     stored_at = utcnow()
-    insert_ignoring_duplicates(Tweet, [
+    known.update(insert_tweets([
         {
             "source": job.source, "source_id": t.source_id, "username": t.username[:100],
-            # Sources hand over HTML-escaped text (&amp;); store what was written, escape on display.
+            # Sources send HTML-escaped text (&amp;): store what was written, escape on display.
             "text": html.unescape(t.text), "url": t.url, "created_at": t.created_at,
             "label": p.label, "score": float(p.score),
             "prob_negative": float(p.probs["negative"]), "prob_neutral": float(p.probs["neutral"]),
@@ -74,18 +97,23 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer, model_ve
             "model_version": model_version, "stored_at": stored_at,
         }
         for t, p in zip(new, predictions, strict=True)
-    ])
-    ids = stored_tweet_ids(job.source, [t.source_id for t in unique])
-    link_tweets(job.id, list(ids.values()))
+    ]))
+    missing = [t.source_id for t in unique if t.source_id not in known]
+    if missing:  # inserted by a concurrent worker between our lookup and our insert
+        known.update(stored_tweets(job.source, missing))
+    linked = link_tweets(job.id, [known[t.source_id].id for t in unique])
+    return [stored for stored in known.values() if stored.id in linked]
 
 
-def record_progress(job: Job, fetched: int, now: datetime) -> None:
-    totals = job_totals(job.id)
+def record_progress(job: Job, fetched: int, linked: Sequence[StoredTweet], now: datetime) -> None:
+    """Add a page's newly linked tweets to the job's running totals and beat the heartbeat."""
+    if linked:
+        score_sum = (job.mean_score or 0.0) * job.total + sum(t.score for t in linked)
+        for tweet in linked:
+            setattr(job, tweet.label, getattr(job, tweet.label) + 1)
+        job.mean_score = score_sum / job.total
     job.fetched = fetched
-    job.scored = totals["total"]
-    job.positive, job.neutral, job.negative = (
-        totals["positive"], totals["neutral"], totals["negative"])
-    job.mean_score = totals["mean_score"]
+    job.scored = job.total
     job.heartbeat_at = now
     db.session.commit()
 
@@ -104,12 +132,11 @@ def run_job(job_id: int, *, source: TweetSource, score: Scorer, model_version: s
         page = source.fetch_page(job.hashtag, page_size=min(PAGE_SIZE, job.tweet_limit - fetched),
                                  since_id=job.since_id, page_token=token)
         tweets = page.tweets[: job.tweet_limit - fetched]
-        if tweets:
-            store_page(job, tweets, score, model_version)
-            fetched += len(tweets)
-            for tweet in tweets:
-                newest = newer_id(newest, tweet.source_id)
-        record_progress(job, fetched, clock())
+        linked = store_page(job, tweets, score, model_version) if tweets else []
+        fetched += len(tweets)
+        for tweet in tweets:
+            newest = newer_id(newest, tweet.source_id)
+        record_progress(job, fetched, linked, clock())
         token = page.next_token
         if not token or not page.tweets:
             break
@@ -117,6 +144,13 @@ def run_job(job_id: int, *, source: TweetSource, score: Scorer, model_version: s
 
 
 def finish_job(job: Job, newest: str | None, now: datetime) -> JobOutcome:
+    # The running totals are exact, but recount once from the rows: cheap, and the figures a
+    # person reads then never depend on bookkeeping.
+    totals = job_totals(job.id)
+    job.positive, job.neutral, job.negative = (
+        totals["positive"], totals["neutral"], totals["negative"])
+    job.mean_score = totals["mean_score"]
+    job.scored = totals["total"]
     job.newest_id = newer_id(job.since_id, newest)
     job.finished_at = now
     incremental = job.tracker_id is not None or job.since_id is not None

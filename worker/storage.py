@@ -1,39 +1,72 @@
-"""Persisting scored tweets: insert-or-ignore on unique keys, so redelivered work is harmless."""
+"""Persisting scored tweets in few round trips, with insert-or-ignore on the unique keys so a
+racing or redelivered worker can never store a tweet twice or link it twice."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
 from webapp.models import JobTweet, Tweet
 
 
-def insert_ignoring_duplicates(model, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk INSERT ... ON CONFLICT DO NOTHING (a racing worker may have stored the row first)."""
-    if not rows:
-        return
+@dataclass(frozen=True)
+class StoredTweet:
+    id: int
+    source_id: str
+    label: str
+    score: float
+
+
+def _insert(model):
     dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    db.session.execute(insert(model).on_conflict_do_nothing(), list(rows))
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](model)
 
 
-def stored_tweet_ids(source: str, source_ids: Sequence[str]) -> dict[str, int]:
-    """Map source tweet id -> our tweet id, for the ones already stored."""
+def stored_tweets(source: str, source_ids: Sequence[str]) -> dict[str, StoredTweet]:
+    """The tweets of ``source`` already stored, by source tweet id."""
     if not source_ids:
         return {}
     rows = db.session.execute(
-        select(Tweet.source_id, Tweet.id).where(
+        select(Tweet.id, Tweet.source_id, Tweet.label, Tweet.score).where(
             Tweet.source == source, Tweet.source_id.in_(list(source_ids)))
     )
-    return {source_id: tweet_id for source_id, tweet_id in rows}
+    return {row.source_id: StoredTweet(*row) for row in rows}
 
 
-def link_tweets(job_id: int, tweet_ids: Sequence[int]) -> None:
-    insert_ignoring_duplicates(JobTweet, [{"job_id": job_id, "tweet_id": t} for t in tweet_ids])
+def insert_tweets(rows: Sequence[dict[str, Any]]) -> dict[str, StoredTweet]:
+    """Insert new tweets in one statement; returns the ones this call inserted.
+
+    A row another worker inserted meanwhile is skipped by ON CONFLICT DO NOTHING; the caller
+    looks those up afterwards (rare: only when two jobs fetch the same new tweet at once).
+    """
+    if not rows:
+        return {}
+    statement = (
+        _insert(Tweet).values(list(rows)).on_conflict_do_nothing()
+        .returning(Tweet.id, Tweet.source_id, Tweet.label, Tweet.score)
+    )
+    return {row.source_id: StoredTweet(*row) for row in db.session.execute(statement)}
+
+
+def link_tweets(job_id: int, tweet_ids: Sequence[int]) -> set[int]:
+    """Link tweets to a job; returns the tweet ids that were not linked already."""
+    if not tweet_ids:
+        return set()
+    statement = (
+        _insert(JobTweet).values([{"job_id": job_id, "tweet_id": t} for t in tweet_ids])
+        .on_conflict_do_nothing().returning(JobTweet.tweet_id)
+    )
+    return set(db.session.scalars(statement))
+
+
+def unlink_all(job_id: int) -> None:
+    """Forget what an earlier, interrupted attempt linked: the new attempt starts over."""
+    db.session.execute(delete(JobTweet).where(JobTweet.job_id == job_id))
 
 
 def job_totals(job_id: int) -> dict[str, Any]:
