@@ -68,12 +68,12 @@ def test_second_run_links_existing_tweets_instead_of_copying(app, score):
 
 def test_since_id_stores_only_tweets_newer_than_the_last_run(app, score):
     with app.app_context():
-        first = make_job("semst", limit=1000)
+        first = make_job("love", limit=1000)
         pipeline.run_job(first, source=sample_at(NOW), score=score, model_version="t")
         newest = db.session.get(Job, first).newest_id
         stored = count(Tweet)
-        later = NOW + timedelta(hours=3)  # an eighth of the replay cycle: new tweets appeared
-        second = make_job("semst", limit=1000, since_id=newest)
+        later = NOW + timedelta(hours=3)  # #love is spread over the corpus: new ones appeared
+        second = make_job("love", limit=1000, since_id=newest)
         pipeline.run_job(second, source=sample_at(later), score=score, model_version="t")
         job = db.session.get(Job, second)
         assert job.status == "done" and 0 < job.total < 1000
