@@ -90,13 +90,15 @@ def celery_settings(instance: Path) -> dict[str, Any]:
         queue = instance / "broker" / "queue"
         processed = instance / "broker" / "processed"
         results = instance / "broker" / "results"
-        for folder in (queue, processed, results):
+        control = instance / "broker" / "control"  # fanout exchanges (celery inspect)
+        for folder in (queue, processed, results, control):
             folder.mkdir(parents=True, exist_ok=True)
         settings["broker_url"] = "filesystem://"
         settings["broker_transport_options"] = {
             "data_folder_in": str(queue),
             "data_folder_out": str(queue),
             "processed_folder": str(processed),
+            "control_folder": str(control),
             "store_processed": False,
             # The filesystem transport polls its folder; kombu's default of 1 s would dominate
             # a job's latency. A listing every 50 ms costs next to nothing.
