@@ -29,13 +29,14 @@ MISS_TTL = timedelta(days=1)
 MAX_EXTRACT = 600
 USER_AGENT = "tagpulse/0.1 (self-hosted hashtag sentiment service)"
 
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_WORD_BOUNDARY = re.compile(
+    r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])")
 
 
 def article_title(hashtag: str) -> str:
     """The article title to ask for: ``MachineLearning`` and ``machine_learning`` both give
     ``Machine_learning`` (Wikipedia capitalises only the first letter and follows redirects)."""
-    words = _CAMEL_BOUNDARY.sub(" ", hashtag.replace("_", " ")).split()
+    words = _WORD_BOUNDARY.sub(" ", hashtag.replace("_", " ")).split()
     title = " ".join(words)
     if not title:
         return hashtag

@@ -76,8 +76,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    # Reduced motion: charts draw at once (no animation), so screenshots show them whole.
     context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1,
-                                  locale="en-GB", timezone_id="UTC")
+                                  locale="en-GB", timezone_id="UTC", reduced_motion="reduce")
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -1,0 +1,59 @@
+"""Every page works under a strict CSP (scripts and styles from 'self' only) and is labelled."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.pages.factories import add_tweets, make_job
+
+
+@pytest.fixture
+def pages(client, ctx):
+    done = make_job("Python")
+    add_tweets(done, [("positive", 0.9, "lovely"), ("negative", 0.1, "awful")])
+    running = make_job("Python", status="running")
+    failed = make_job("Python", status="failed", error="boom")
+    return ["/", "/jobs", "/jobs?hashtag=python", f"/jobs/{done.id}", f"/jobs/{running.id}",
+            f"/jobs/{failed.id}", "/tags/python", "/model", "/jobs/999999", "/tags/bad-tag"]
+
+
+def test_no_inline_script_style_or_event_handler(client, pages):
+    for url in pages:
+        html = client.get(url).get_data(as_text=True)
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        assert scripts, url
+        assert all(" src=" in tag for tag in scripts), (url, scripts)
+        assert not re.search(r"<script\b[^>]*>\s*[^<\s]", html), url
+        assert "<style" not in html, url
+        assert not re.search(r"\sstyle=", html), url
+        assert not re.search(r"\son[a-z]+=", html), url
+
+
+def test_nothing_is_loaded_from_another_host(client, pages):
+    for url in pages:
+        html = client.get(url).get_data(as_text=True)
+        for attribute in re.findall(r'\s(?:src|href)="([^"]+)"', html):
+            external = attribute.startswith(("http:", "https:", "//"))
+            # Only outbound links to tweets are absolute; nothing is loaded from them.
+            assert not external or "x.com/" in attribute, (url, attribute)
+        assert "<link" not in html.replace('<link rel="icon"', "").replace(
+            '<link rel="stylesheet" href="/static/', ""), url
+
+
+def test_every_page_has_a_title_landmarks_and_the_nav(client, pages):
+    for url in pages:
+        html = client.get(url).get_data(as_text=True)
+        assert re.search(r"<title>[^<]+ · tagpulse</title>", html), url
+        assert '<main id="main"' in html and '<nav class="site-nav" aria-label="Main">' in html
+        assert ">Analyse</a>" in html and ">History</a>" in html and ">Try the model</a>" in html
+        assert html.count("<h1") == 1, url
+
+
+def test_form_fields_have_labels(client, pages):
+    for url in ["/", "/jobs", "/model"]:
+        html = client.get(url).get_data(as_text=True)
+        visible = r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"'
+        for field_id in re.findall(visible, html):
+            assert f'<label class="field__label" for="{field_id}"' in html, (url, field_id)
