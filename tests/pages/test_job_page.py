@@ -125,7 +125,7 @@ def test_tweets_are_paginated_twenty_a_page(client, ctx):
     first = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert len(tweet_texts(first)) == 20
     assert "Page 1 of 2" in first
-    assert f'href="/jobs/{job.id}?page=2"' in first
+    assert f'href="/jobs/{job.id}?page=2#tweets"' in first
     second = client.get(f"/jobs/{job.id}?page=2").get_data(as_text=True)
     assert len(tweet_texts(second)) == 5
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from webapp import jobs as job_service
 from webapp.api.params import page_args
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 from webapp.forms import AnalyseForm
 from webapp.models import Job
 from webapp.pages import pages_bp
@@ -36,6 +36,8 @@ def tag(tag: str):
 
 
 @pages_bp.get("/tags/<tag>/context")
+# Each new tag may cost one outbound request; a generous limit stops enumeration, not readers.
+@limiter.limit("120/minute")
 def tag_context(tag: str):
     """The topic's summary as an HTML fragment, fetched by the tag page; 204 when there is none."""
     hashtag = parse_hashtag(tag, "tag")

@@ -16,6 +16,16 @@ async function loadContext() {
 }
 
 const share = (part, total) => (total ? (100 * part) / total : 0);
+const HOUR_MS = 3600 * 1000;
+
+// Runs seconds apart (or a single run) would get an axis in milliseconds: keep a readable span.
+function timeRange(points) {
+  const times = points.map((p) => Date.parse(p.t));
+  const first = Math.min(...times);
+  const last = Math.max(...times);
+  const pad = Math.max((last - first) * 0.06, 2 * HOUR_MS);
+  return { min: first - pad, max: last + pad };
+}
 
 function drawTrend(canvas, points) {
   const Chart = chartLibrary();
@@ -59,7 +69,11 @@ function drawTrend(canvas, points) {
       scales: {
         x: {
           type: "time",
-          time: { tooltipFormat: "d MMM yyyy, HH:mm" },
+          ...timeRange(points),
+          time: {
+            tooltipFormat: "d MMM yyyy, HH:mm",
+            displayFormats: { minute: "HH:mm", hour: "HH:mm", day: "d MMM", week: "d MMM", month: "MMM yyyy" },
+          },
           ticks: { maxRotation: 0, autoSkipPadding: 16 },
           grid: { display: false },
         },
@@ -122,6 +136,10 @@ async function loadTrend() {
       return;
     }
     drawTrend(canvas, points);
+    if (points.length === 1 && empty) {
+      empty.textContent = "One run so far: analyse it again later, or track it, to see a trend.";
+      empty.hidden = false;
+    }
   } catch {
     canvas.parentElement.hidden = true;
     if (empty) {
