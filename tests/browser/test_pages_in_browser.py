@@ -56,6 +56,9 @@ def test_home_history_model_and_error_pages_render(site, page, requests_made, sc
     base_url, ids = site
     page.goto(base_url + "/")
     assert page.locator(".job-row").count() == 6
+    page.keyboard.press("Tab")  # the first stop is the skip link, visible once focused
+    assert page.evaluate("() => document.activeElement.className") == "skip-link"
+    assert page.locator(".skip-link").bounding_box()["y"] >= 0
     page.screenshot(path=screenshots / "home.png", full_page=True)
 
     page.fill("#hashtag", "two words")
@@ -88,10 +91,11 @@ def test_pages_fit_a_phone(site, browser, screenshots):
                                   timezone_id="UTC", reduced_motion="reduce")
     try:
         page = context.new_page()
-        for name, path in [("home", "/"), ("job", f"/jobs/{ids['done']}")]:
+        for name, path in [("home", "/"), ("job", f"/jobs/{ids['done']}"), ("history", "/jobs"),
+                           ("hashtag", "/tags/python"), ("model", "/model")]:
             page.goto(base_url + path)
-            if name == "job":
-                page.wait_for_selector("#donut[data-chart-ready]")
+            if name in ("job", "hashtag"):
+                page.wait_for_selector("canvas[data-chart-ready]")
             overflow = page.evaluate(
                 "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"

@@ -88,7 +88,10 @@ function renderSummary(job) {
   if (job.mean_score !== null && job.mean_score !== undefined) {
     setText("[data-mean-score]", Number(job.mean_score).toFixed(2));
     const meter = root.querySelector(".mean-score__meter");
-    if (meter) meter.value = job.mean_score;
+    if (meter) {
+      meter.value = job.mean_score;
+      meter.hidden = false;
+    }
   }
   const canvas = document.getElementById("donut");
   if (canvas) {

@@ -93,7 +93,7 @@ function drawTrend(canvas, points) {
         },
       },
       plugins: {
-        legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: 8, padding: 18 } },
+        legend: { position: "bottom", labels: { usePointStyle: true, pointStyle: "circle", boxWidth: 8, boxHeight: 8, padding: 18 } },
         tooltip: {
           callbacks: {
             label(item) {
