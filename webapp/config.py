@@ -138,6 +138,10 @@ class Config:
         self.JOB_SUBMIT_RATE_LIMIT = os.environ.get("JOB_SUBMIT_RATE_LIMIT", "30/minute;500/hour")
         self.RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
         self.RATELIMIT_HEADERS_ENABLED = True
+        # The limits live in Redis: while it is down, count in memory per process rather than
+        # fail every submission with a 500 (the job rows are safe in the database meanwhile).
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
         self.WIKIPEDIA_SUMMARY_URL = os.environ.get(
             "WIKIPEDIA_SUMMARY_URL", "https://en.wikipedia.org/api/rest_v1/page/summary/")
         self.WIKIPEDIA_ENABLED = os.environ.get("WIKIPEDIA_ENABLED", "1") != "0"
