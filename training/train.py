@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import time
+import zipfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -33,6 +35,8 @@ class TrainConfig:
     """Everything that decides the shipped model; the defaults are the shipped recipe."""
 
     sources: tuple[str, ...] = ("tweeteval", "tweet_sentiment_extraction", "airline")
+    # Texts (not labels) of these sets join the Word2Vec corpus whether or not they are trained on.
+    word2vec_sources: tuple[str, ...] = ("tweeteval", "tweet_sentiment_extraction", "airline")
     candidates: tuple[NetworkSpec, ...] = (NetworkSpec("bilstm"), NetworkSpec("conv1d", units=128))
     use_unlabeled: bool = True  # add the unlabeled tweets to the Word2Vec corpus
     sequence_length: int = 50
@@ -105,19 +109,24 @@ def vectorize(vectorizer: keras.layers.TextVectorization, texts: list[str]) -> n
     return np.concatenate(chunks)
 
 
-def load_labelled(config: TrainConfig) -> tuple[data.LabelledTexts, data.LabelledTexts]:
-    """Training rows from the configured sources, and TweetEval validation."""
-    sets = [data.SOURCES[name]() for name in config.sources]
-    val = data.tweeteval("val")
-    if config.max_rows is not None:
-        sets = [labelled.head(config.max_rows) for labelled in sets]
-        val = val.head(config.max_rows)
-    train = data.LabelledTexts(
-        "+".join(config.sources),
-        [text for labelled in sets for text in labelled.texts],
-        np.concatenate([labelled.labels for labelled in sets]),
-    )
-    return train, val
+def load_sets(names: tuple[str, ...], max_rows: int | None) -> dict[str, data.LabelledTexts]:
+    """The named labelled sets, each cut to ``max_rows`` when given."""
+    return {name: data.SOURCES[name]().head(max_rows) if max_rows else data.SOURCES[name]()
+            for name in names}
+
+
+def concatenate(sets: list[data.LabelledTexts]) -> data.LabelledTexts:
+    return data.LabelledTexts("+".join(labelled.name for labelled in sets),
+                              [text for labelled in sets for text in labelled.texts],
+                              np.concatenate([labelled.labels for labelled in sets]))
+
+
+def word2vec_corpus(config: TrainConfig, sets: dict[str, data.LabelledTexts]) -> list[str]:
+    """Normalised texts for Word2Vec: every configured set's training texts plus unlabeled."""
+    texts = [text for name in config.word2vec_sources for text in sets[name].texts]
+    if config.use_unlabeled:
+        texts += data.unlabeled_texts()[: config.max_rows]
+    return [normalize(text) for text in texts]
 
 
 def train_candidate(spec: NetworkSpec, config: TrainConfig, matrix: np.ndarray,
@@ -147,12 +156,13 @@ def run(config: TrainConfig, out: Path) -> dict:
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
 
-    train, val = load_labelled(config)
+    sets = load_sets(tuple(dict.fromkeys(config.sources + config.word2vec_sources)),
+                     config.max_rows)
+    train = concatenate([sets[name] for name in config.sources])
+    val = data.tweeteval("val").head(config.max_rows) if config.max_rows else data.tweeteval("val")
     print(f"labelled rows: train {len(train):,} ({train.name}), val {len(val):,}", flush=True)
     train_texts = [normalize(text) for text in train.texts]
-    corpus = list(train_texts)
-    if config.use_unlabeled:
-        corpus += [normalize(text) for text in data.unlabeled_texts()[: config.max_rows]]
+    corpus = word2vec_corpus(config, sets)
     word2vec = train_word2vec(corpus, config.embedding_dim, config.word2vec_epochs, config.seed)
     embeddings = build_embeddings(word2vec, config.max_tokens, config.seed)
     vectorizer = make_vectorizer(embeddings.vocabulary, config.sequence_length)
@@ -172,6 +182,7 @@ def run(config: TrainConfig, out: Path) -> dict:
     model = assemble(vectorizer, clean, name)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
+    make_reproducible(out)
 
     report = {
         "model": name,
@@ -190,6 +201,29 @@ def run(config: TrainConfig, out: Path) -> dict:
     return report
 
 
+def make_reproducible(path: Path) -> None:
+    """Rewrite a ``.keras`` archive so that the same weights always give the same bytes.
+
+    Keras writes Python object ids (``shared_object_id``) into config.json and the clock into
+    metadata.json and the zip entries. Numbering the ids in order of appearance and fixing the
+    times makes a rerun of this script reproduce the shipped file, and so its version, exactly.
+    """
+    with zipfile.ZipFile(path) as archive:
+        entries = {info.filename: archive.read(info) for info in archive.infolist()}
+    numbering: dict[str, int] = {}
+
+    def renumber(match: re.Match[str]) -> str:
+        return f'"shared_object_id": {numbering.setdefault(match.group(1), len(numbering))}'
+
+    config = entries["config.json"].decode("utf-8")
+    entries["config.json"] = re.sub(r'"shared_object_id": (\d+)', renumber, config).encode()
+    metadata = json.loads(entries["metadata.json"]) | {"date_saved": "1980-01-01@00:00:00"}
+    entries["metadata.json"] = json.dumps(metadata).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, payload in entries.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), payload)
+
+
 def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH,
@@ -200,19 +234,26 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
                         help="candidate networks to train (default: both)")
     parser.add_argument("--max-rows", type=int, help="cap rows per set (quick runs)")
     parser.add_argument("--epochs", type=int)
+    parser.add_argument("--learning-rate", type=float)
     parser.add_argument("--max-tokens", type=int)
     parser.add_argument("--embedding-dim", type=int)
     parser.add_argument("--word2vec-epochs", type=int)
+    parser.add_argument("--frozen-embeddings", action="store_true",
+                        help="keep the Word2Vec vectors fixed while training")
     parser.add_argument("--no-unlabeled", action="store_true",
                         help="leave the unlabeled tweets out of the Word2Vec corpus")
     args = parser.parse_args(argv)
     config = TrainConfig()
+    if args.frozen_embeddings:
+        config = replace(config, candidates=tuple(replace(spec, train_embeddings=False)
+                                                  for spec in config.candidates))
     overrides = {
         "sources": tuple(args.sources) if args.sources else None,
         "candidates": tuple(spec for spec in config.candidates if spec.kind in args.kinds)
         if args.kinds else None,
         "max_rows": args.max_rows,
         "epochs": args.epochs,
+        "learning_rate": args.learning_rate,
         "max_tokens": args.max_tokens,
         "embedding_dim": args.embedding_dim,
         "word2vec_epochs": args.word2vec_epochs,
