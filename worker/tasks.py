@@ -8,6 +8,7 @@ from datetime import timedelta
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
+from kombu.exceptions import ChannelError
 from sqlalchemy.exc import OperationalError
 
 from webapp.celery_app import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK
@@ -49,13 +50,15 @@ def analyze_job(self, job_id: int) -> str | None:
             pipeline.fail_job(job_id, "The tweet source kept rate-limiting us; try again later.")
             return "failed"
         wait = max(1.0, (exc.reset_at - utcnow()).total_seconds())
-        pipeline.requeue_job(job_id, f"Rate-limited by the source; retrying in {wait:.0f} s.")
+        pipeline.requeue_job(job_id, f"Rate-limited by the source; retrying in {wait:.0f} s.",
+                             retry_at=utcnow() + timedelta(seconds=wait))
         raise self.retry(countdown=wait, exc=exc) from None
     except SourceUnavailable as exc:
         if retries >= SOURCE_RETRIES:
             pipeline.fail_job(job_id, f"The tweet source is unavailable: {exc}")
             return "failed"
-        pipeline.requeue_job(job_id, f"The tweet source is unavailable; retry {retries + 1}.")
+        pipeline.requeue_job(job_id, f"The tweet source is unavailable; retry {retries + 1}.",
+                             retry_at=utcnow() + timedelta(seconds=2 ** retries))
         raise self.retry(countdown=2 ** retries, exc=exc) from None
     except SourceError as exc:
         pipeline.fail_job(job_id, str(exc))
@@ -104,6 +107,13 @@ def broker_queue_is_empty() -> bool:
         with celery.connection_for_write() as connection:
             declared = connection.default_channel.queue_declare(queue=queue, passive=True)
             return declared.message_count == 0
+    except ChannelError as exc:
+        # Redis deletes an empty list, so an empty queue "does not exist" (404): that is the
+        # very moment lost jobs must be republished, not a reason to skip it.
+        if "NOT_FOUND" in str(exc):
+            return True
+        log.warning("could not read the broker queue length", exc_info=True)
+        return False
     except Exception:
         log.warning("could not read the broker queue length", exc_info=True)
         return False
