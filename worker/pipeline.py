@@ -175,11 +175,16 @@ def fail_job(job_id: int, reason: str, now: datetime | None = None) -> None:
     db.session.commit()
 
 
-def requeue_job(job_id: int, note: str | None = None) -> None:
-    """Put a running job back to queued (its retry is scheduled), keeping why in ``error``."""
+def requeue_job(job_id: int, note: str | None = None, *,
+                retry_at: datetime | None = None) -> None:
+    """Put a running job back to queued (its retry is scheduled), keeping why in ``error``.
+
+    ``retry_at`` goes in ``heartbeat_at``: the reaper leaves the job alone until then, instead of
+    republishing a job that is only waiting for its retry (a second chain of retries each time).
+    """
     db.session.rollback()
     db.session.execute(
         update(Job).where(Job.id == job_id, Job.status.in_(("queued", "running")))
-        .values(status="queued", error=note)
+        .values(status="queued", error=note, heartbeat_at=retry_at or utcnow())
     )
     db.session.commit()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from webapp.extensions import db
 from webapp.models import Job
@@ -52,7 +52,9 @@ def reap_stale_jobs(*, now: datetime, stale_after: timedelta, max_attempts: int,
     republish: list[int] = list(to_requeue)
     if queue_is_empty:
         republish += db.session.scalars(
-            select(Job.id).where(Job.status == "queued", Job.created_at < cutoff,
+            # heartbeat_at on a queued job is when its scheduled retry is due (requeue_job).
+            select(Job.id).where(Job.status == "queued",
+                                 func.coalesce(Job.heartbeat_at, Job.created_at) < cutoff,
                                  Job.id.not_in(to_requeue) if to_requeue else True)
             .order_by(Job.id).limit(batch)
         ).all()
