@@ -9,7 +9,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 from kombu.exceptions import ChannelError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from webapp.celery_app import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK
 from webapp.jobs import enqueue_job
@@ -33,12 +33,12 @@ def source_settings() -> dict[str, str]:
 def analyze_job(self, job_id: int) -> str | None:
     from webapp.jobs import get_job
 
-    job = get_job(job_id)
-    if job is None:
-        log.warning("job %s does not exist; dropping its message", job_id)
-        return None
     retries = self.request.retries
     try:
+        job = get_job(job_id)  # inside the try: the database may still be down on a retry
+        if job is None:
+            log.warning("job %s does not exist; dropping its message", job_id)
+            return None
         source = get_source(job.source, settings=source_settings())
         outcome = pipeline.run_job(job_id, source=source, score=model_runtime.predict,
                                    model_version=model_runtime.model_version())
@@ -67,10 +67,13 @@ def analyze_job(self, job_id: int) -> str | None:
         limit = current_app.config["CELERY"]["task_soft_time_limit"]
         pipeline.fail_job(job_id, f"The job took longer than its {limit} s time limit.")
         return "failed"
-    except OperationalError as exc:
+    except (OperationalError, InterfaceError) as exc:
         # The database went away mid-job: retry the whole job later; storage is idempotent.
+        # Not before the job's lease lapses: until then claim_job takes the row for another
+        # live worker's and the retry would be dropped, leaving the job to the reaper.
         log.warning("database unavailable during job %s: %s", job_id, type(exc).__name__)
-        raise self.retry(countdown=min(30, 2 ** retries), exc=exc) from None
+        wait = pipeline.DEFAULT_LEASE.total_seconds() + min(30, 2 ** retries)
+        raise self.retry(countdown=wait, exc=exc) from None
     except Exception:
         log.exception("job %s failed unexpectedly", job_id)
         pipeline.fail_job(job_id, "An internal error stopped this job; it has been logged.")
