@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_api_answers_503_while_the_database_is_away_and_the_job_still_completes(tmp_path):
-    with fault_stack(tmp_path, proxy_database=True) as stack:
+    # STALE_JOB_SECONDS high: the worker's own retry must bring the job back, not the reaper.
+    with fault_stack(tmp_path, proxy_database=True, STALE_JOB_SECONDS="600") as stack:
         stack.add_worker("worker")
         stack.add_beat()
         job_id = stack.submit("semst", limit=1000)
@@ -42,6 +43,7 @@ def test_api_answers_503_while_the_database_is_away_and_the_job_still_completes(
                    what="API back")
         job = stack.wait_for_job(job_id, timeout=180)
         assert job["status"] == "done", job
+        assert "database unavailable during job" in stack.logs()
         assert job["progress"]["total"] == 1000
         (linked,) = stack.query("SELECT count(*) FROM job_tweets WHERE job_id = :j", j=job_id)[0]
         (rows, distinct) = stack.query(
