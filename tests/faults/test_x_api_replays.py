@@ -201,3 +201,16 @@ def test_a_failure_on_page_two_is_retried_and_stores_no_tweet_twice(x_app, x_api
         job = db.session.get(Job, job_id)
         assert (job.status, job.positive + job.neutral + job.negative) == ("done", 20)
         assert job.finished_at <= datetime.now(UTC)
+
+
+def test_a_call_that_never_returns_is_cut_by_the_time_limit_and_fails_the_job(x_app, x_api):
+    # Celery raises SoftTimeLimitExceeded inside the task when JOB_SOFT_TIME_LIMIT passes,
+    # wherever it is stuck (here, in the middle of the X request).
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    job_id = x_job(x_app)
+    x_api.get(SEARCH_URL, body=SoftTimeLimitExceeded())
+    assert run_task(x_app, job_id) == "failed"
+    job = job_row(x_app, job_id)
+    assert job["status"] == "failed"
+    assert "time limit" in job["error"]
