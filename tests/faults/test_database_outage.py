@@ -50,3 +50,21 @@ def test_api_answers_503_while_the_database_is_away_and_the_job_still_completes(
             "SELECT count(*), count(DISTINCT (source, source_id)) FROM tweets")[0]
         assert linked == 1000 and rows == distinct
         assert_no_token_in_logs(stack)
+
+
+def test_a_database_that_stops_answering_gives_503_in_seconds_not_a_hang(tmp_path):
+    # Connections accepted but never answered: without a connect timeout every request waits
+    # for the operating system to give up on TCP (minutes), and the web workers run out.
+    with fault_stack(tmp_path, proxy_database=True) as stack:
+        client = stack.client()
+        assert client.get("/api/jobs").status_code == 200
+        stack.db_proxy.stall()
+        started = time.monotonic()
+        response = client.get("/api/jobs")
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503, response.get_data(as_text=True)
+        assert "database is unavailable" in response.get_json()["error"]
+        assert elapsed < 15
+        stack.db_proxy.restore()
+        wait_until(lambda: client.get("/api/jobs").status_code == 200, timeout=20,
+                   what="API back")

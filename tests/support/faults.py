@@ -99,6 +99,8 @@ class TcpProxy:
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
         self._stopping = threading.Event()
+        self._stalling = threading.Event()
+        self._held: list[socket.socket] = []
         self.connections_made = 0
 
     def start(self) -> None:
@@ -116,6 +118,9 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return  # closed by cut()
+            if self._stalling.is_set():
+                self._held.append(client)  # accepted, never answered: a black hole
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
@@ -165,8 +170,21 @@ class TcpProxy:
             open_sockets = list(self._sockets)
         self._close(*open_sockets)
 
+    def stall(self) -> None:
+        """Reset the open connections; accept new ones but never answer (packets dropped
+        somewhere on the way: the failure that hangs clients without timeouts)."""
+        self._stalling.set()
+        with self._lock:
+            open_sockets = list(self._sockets)
+        self._close(*open_sockets)
+
     def restore(self) -> None:
-        self.start()
+        if self._stalling.is_set():
+            self._stalling.clear()
+            held, self._held = self._held, []
+            self._close(*held)
+        if self._listener is None:
+            self.start()
 
     def url_for(self, url: str) -> str:
         """``url`` with its host and port replaced by this proxy's."""
