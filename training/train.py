@@ -109,10 +109,10 @@ def vectorize(vectorizer: keras.layers.TextVectorization, texts: list[str]) -> n
     return np.concatenate(chunks)
 
 
-def load_sets(names: tuple[str, ...], max_rows: int | None) -> dict[str, data.LabelledTexts]:
-    """The named labelled sets, each cut to ``max_rows`` when given."""
-    return {name: data.SOURCES[name]().head(max_rows) if max_rows else data.SOURCES[name]()
-            for name in names}
+def normalized(labelled: data.LabelledTexts, max_rows: int | None) -> data.LabelledTexts:
+    """``labelled`` with normalised texts, cut to ``max_rows`` when given."""
+    head = labelled.head(max_rows) if max_rows is not None else labelled
+    return replace(head, texts=[normalize(text) for text in head.texts])
 
 
 def concatenate(sets: list[data.LabelledTexts]) -> data.LabelledTexts:
@@ -125,8 +125,8 @@ def word2vec_corpus(config: TrainConfig, sets: dict[str, data.LabelledTexts]) ->
     """Normalised texts for Word2Vec: every configured set's training texts plus unlabeled."""
     texts = [text for name in config.word2vec_sources for text in sets[name].texts]
     if config.use_unlabeled:
-        texts += data.unlabeled_texts()[: config.max_rows]
-    return [normalize(text) for text in texts]
+        texts += [normalize(text) for text in data.unlabeled_texts()[: config.max_rows]]
+    return texts
 
 
 def train_candidate(spec: NetworkSpec, config: TrainConfig, matrix: np.ndarray,
@@ -156,18 +156,16 @@ def run(config: TrainConfig, out: Path) -> dict:
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
 
-    sets = load_sets(tuple(dict.fromkeys(config.sources + config.word2vec_sources)),
-                     config.max_rows)
+    sets = {name: normalized(data.SOURCES[name](), config.max_rows)
+            for name in dict.fromkeys(config.sources + config.word2vec_sources)}
     train = concatenate([sets[name] for name in config.sources])
-    val = data.tweeteval("val").head(config.max_rows) if config.max_rows else data.tweeteval("val")
+    val = normalized(data.tweeteval("val"), config.max_rows)
     print(f"labelled rows: train {len(train):,} ({train.name}), val {len(val):,}", flush=True)
-    train_texts = [normalize(text) for text in train.texts]
     corpus = word2vec_corpus(config, sets)
     word2vec = train_word2vec(corpus, config.embedding_dim, config.word2vec_epochs, config.seed)
     embeddings = build_embeddings(word2vec, config.max_tokens, config.seed)
     vectorizer = make_vectorizer(embeddings.vocabulary, config.sequence_length)
-    train_ids = vectorize(vectorizer, train_texts)
-    val_ids = vectorize(vectorizer, [normalize(text) for text in val.texts])
+    train_ids, val_ids = vectorize(vectorizer, train.texts), vectorize(vectorizer, val.texts)
 
     trained = [train_candidate(spec, config, embeddings.matrix, train_ids, train, val_ids, val)
                for spec in config.candidates]

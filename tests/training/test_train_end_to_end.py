@@ -12,8 +12,8 @@ def test_tiny_training_run_is_reproducible_and_loadable(tmp_path) -> None:
     from training.train import RUN_REPORT, TrainConfig, run
 
     config = replace(
-        TrainConfig(), max_rows=200, epochs=1, max_tokens=400, embedding_dim=8,
-        word2vec_epochs=1, sequence_length=20,
+        TrainConfig(), sources=("tweeteval", "airline"), max_rows=200, epochs=1,
+        max_tokens=400, embedding_dim=8, word2vec_epochs=1, sequence_length=20,
         candidates=(NetworkSpec("bilstm", units=8), NetworkSpec("conv1d", units=8)),
     )
     out = tmp_path / "tiny.keras"
@@ -22,10 +22,12 @@ def test_tiny_training_run_is_reproducible_and_loadable(tmp_path) -> None:
     run(config, rerun)
 
     assert out.read_bytes() == rerun.read_bytes()  # same seed, same data: the same file
-    assert report["train_rows"] == 600  # 200 from each of the three sets
+    assert report["train_rows"] == 400  # 200 from each labelled set
+    assert report["word2vec_corpus_tweets"] == 800  # 200 from each set and 200 unlabeled
     assert {c["spec"]["kind"] for c in report["candidates"]} == {"bilstm", "conv1d"}
     assert json.loads((tmp_path / RUN_REPORT).read_text())["model"] == report["model"]
     model = sentiment.load_model(out)
     assert model.version.startswith(report["model"] + "-")
     predictions = model.predict(["good", "", "bad 😡"])
-    assert [p.label in sentiment.LABELS for p in predictions] == [True, True, True]
+    assert all(p.label in sentiment.LABELS for p in predictions)
+    assert len(predictions) == 3
