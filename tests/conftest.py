@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.env import embedded_env, patched_environ
+from tests.support.apps import fresh_app
 from tests.support.stack import STACK_KINDS, running_stack
 
 
 @pytest.fixture
 def app(tmp_path):
     """The app on a fresh SQLite database and filesystem broker (no worker consumes it)."""
-    from webapp import create_app
-    from webapp.extensions import db
-
-    with patched_environ(embedded_env(tmp_path / "instance")):
-        app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
-        with app.app_context():
-            db.create_all()
+    with fresh_app(tmp_path / "instance", {"WTF_CSRF_ENABLED": False}) as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
-from tests.support.env import REPO_ROOT, embedded_env, patched_environ
+from tests.support.apps import fresh_app
+from tests.support.env import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -101,17 +102,8 @@ def screenshots() -> Path:
 @pytest.fixture
 def csrf_app(tmp_path):
     """The app as it runs for people: CSRF on, no Wikipedia (no network here)."""
-    from webapp import create_app
-    from webapp.extensions import db
-
-    with patched_environ(embedded_env(tmp_path / "instance")):
-        app = create_app({"TESTING": True, "WIKIPEDIA_ENABLED": False})
-        with app.app_context():
-            db.create_all()
+    with fresh_app(tmp_path / "instance", {"WIKIPEDIA_ENABLED": False}) as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def chart_has_pixels(page, selector: str) -> bool:

@@ -6,23 +6,14 @@ import re
 
 import pytest
 
-from tests.support.env import embedded_env, patched_environ
+from tests.support.apps import fresh_app
 
 
 @pytest.fixture
 def csrf_app(tmp_path):
     """The app with CSRF protection on, as it runs for people."""
-    from webapp import create_app
-    from webapp.extensions import db
-
-    with patched_environ(embedded_env(tmp_path / "instance")):
-        app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True})
-        with app.app_context():
-            db.create_all()
+    with fresh_app(tmp_path / "instance", {"WTF_CSRF_ENABLED": True}) as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture

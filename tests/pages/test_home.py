@@ -109,19 +109,11 @@ def test_submit_with_the_pages_csrf_token_works(csrf_client):
 
 
 def test_submissions_are_rate_limited(tmp_path):
-    from tests.support.env import embedded_env, patched_environ
-    from webapp import create_app
+    from tests.support.apps import fresh_app
 
-    env = {**embedded_env(tmp_path / "instance"), "RATELIMIT_ENABLED": "1"}
-    with patched_environ(env):
-        app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
-                          "JOB_SUBMIT_RATE_LIMIT": "2/minute"})
-        with app.app_context():
-            db.create_all()
+    config = {"WTF_CSRF_ENABLED": False, "JOB_SUBMIT_RATE_LIMIT": "2/minute"}
+    with fresh_app(tmp_path / "instance", config, env={"RATELIMIT_ENABLED": "1"}) as app:
         client = app.test_client()
         codes = [client.post("/", data={"hashtag": "a"}).status_code for _ in range(3)]
         assert codes == [303, 303, 429]
         assert client.get("/").status_code == 200  # reading the page is not limited
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()

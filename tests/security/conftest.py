@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.support.env import embedded_env, patched_environ
+from tests.support.apps import fresh_app
 
 FAKE_X_TOKEN = "AAAAAAAAAAAAAAAAAAAAASecurityTestTokenNeverShown%2Fzz9zz9zz9zz9"
 
@@ -23,24 +23,13 @@ def fake_scores(texts: list[str]) -> list[dict]:
 @contextmanager
 def secured_app(instance: Path, **config) -> Iterator[Flask]:
     """The app as deployed (CSRF on), on a fresh SQLite, with the scorer replaced."""
-    from webapp import create_app
-    from webapp.extensions import db
-
-    settings = {**embedded_env(instance), "X_BEARER_TOKEN": FAKE_X_TOKEN}
-    with patched_environ(settings), pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, fresh_app(
+            instance, {"SEED_WAIT_SECONDS": 0.2, "WIKIPEDIA_ENABLED": False, **config},
+            env={"X_BEARER_TOKEN": FAKE_X_TOKEN}) as app:
         patch.setattr("webapp.api.predict.score_texts", fake_scores)
         patch.setattr("webapp.seed.score_texts", fake_scores)
         patch.setattr("webapp.pages.model.score_texts", fake_scores, raising=False)
-        app = create_app({"TESTING": True, "SEED_WAIT_SECONDS": 0.2,
-                             "WIKIPEDIA_ENABLED": False, **config})
-        with app.app_context():
-            db.create_all()
-        try:
-            yield app
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+        yield app
 
 
 @pytest.fixture

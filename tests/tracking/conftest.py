@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from tests.support.env import embedded_env, patched_environ, temporary_postgres_database
+from tests.support.apps import fresh_app
+from tests.support.env import temporary_postgres_database
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -58,19 +59,10 @@ def score_all_negative(texts):
 @pytest.fixture(scope="session")
 def postgres_app(tmp_path_factory):
     """One app on a throwaway PostgreSQL database for the session; tables emptied per test."""
-    from webapp import create_app
-    from webapp.extensions import db
-
-    with temporary_postgres_database() as url:
-        settings = {**embedded_env(tmp_path_factory.mktemp("pg-instance")), "DATABASE_URL": url}
-        with patched_environ(settings):
-            app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
-        with app.app_context():
-            db.create_all()
+    with temporary_postgres_database() as url, fresh_app(
+            tmp_path_factory.mktemp("pg-instance"), {"WTF_CSRF_ENABLED": False},
+            env={"DATABASE_URL": url}) as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def empty_tables(app) -> None:
