@@ -37,7 +37,8 @@ def wait_for_job(job_id: int, timeout: float) -> Job | None:
 
 def _run_job_and_wait():
     """Submit the job named by ?text= and wait; returns (job, None) or (None, error response)."""
-    job_request = JobRequest.from_mapping({"hashtag": request.args.get("text")})
+    job_request = JobRequest.from_mapping({"hashtag": request.args.get("text")},
+                                          default_source=current_app.config["DEFAULT_SOURCE"])
     job = job_service.create_job(job_request)
     finished = wait_for_job(job.id, current_app.config["SEED_WAIT_SECONDS"])
     if finished is None:

@@ -63,9 +63,9 @@ def parse_int(value: Any, field: str, *, low: int, high: int, what: str) -> int:
     return value
 
 
-def parse_source(value: Any, field: str = "source") -> str:
+def parse_source(value: Any, field: str = "source", default: str = "sample") -> str:
     if value is None or value == "":
-        return "sample"
+        return default
     if not isinstance(value, str) or value not in SOURCE_NAMES:
         names = ", ".join(f"'{name}'" for name in SOURCE_NAMES)
         raise ValidationError(f"Unknown source; choose one of {names}.", field)
@@ -95,7 +95,7 @@ class JobRequest:
     source: str = "sample"
 
     @classmethod
-    def from_mapping(cls, body: Any) -> JobRequest:
+    def from_mapping(cls, body: Any, default_source: str = "sample") -> JobRequest:
         body = require_object(body)
         reject_unknown_fields(body, {"hashtag", "limit", "source"})
         limit = body.get("limit")
@@ -103,5 +103,5 @@ class JobRequest:
             hashtag=parse_hashtag(body.get("hashtag")),
             limit=DEFAULT_LIMIT if limit is None else parse_int(
                 limit, "limit", low=1, high=MAX_LIMIT, what="The tweet limit"),
-            source=parse_source(body.get("source")),
+            source=parse_source(body.get("source"), default=default_source),
         )

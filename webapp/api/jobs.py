@@ -32,7 +32,8 @@ def json_body():
 @api_bp.post("/jobs")
 @limiter.limit(_submit_limit, methods=["POST"])
 def create_job():
-    job_request = JobRequest.from_mapping(json_body())
+    job_request = JobRequest.from_mapping(
+        json_body(), default_source=current_app.config["DEFAULT_SOURCE"])
     job = job_service.create_job(job_request)
     url = url_for("api.get_job", job_id=job.id)
     response = jsonify({"id": job.id, "status": job.status, "url": url,
