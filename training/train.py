@@ -1,4 +1,4 @@
-"""Reproduce the shipped model: ``python -m training.train`` (about 15 minutes on 2 cores).
+"""Reproduce the shipped model: ``python -m training.train`` (about 10 minutes on 2 cores).
 
 Word2Vec on every tweet text we have, then each candidate network (BiLSTM, Conv1D) trained on
 the labelled sets, early-stopped on TweetEval validation macro recall; the best candidate is
@@ -34,7 +34,9 @@ RUN_REPORT = "training_run.json"
 class TrainConfig:
     """Everything that decides the shipped model; the defaults are the shipped recipe."""
 
-    sources: tuple[str, ...] = ("tweeteval", "tweet_sentiment_extraction", "airline")
+    # Labelled sets trained on. Adding Tweet Sentiment Extraction and airline lowered validation
+    # macro recall with this recipe (68.3 vs 69.3; see the model card), so only TweetEval.
+    sources: tuple[str, ...] = ("tweeteval",)
     # Texts (not labels) of these sets join the Word2Vec corpus whether or not they are trained on.
     word2vec_sources: tuple[str, ...] = ("tweeteval", "tweet_sentiment_extraction", "airline")
     candidates: tuple[NetworkSpec, ...] = (NetworkSpec("bilstm"), NetworkSpec("conv1d", units=128))
@@ -43,10 +45,10 @@ class TrainConfig:
     max_tokens: int = 30_000
     embedding_dim: int = 100
     word2vec_epochs: int = 5
-    epochs: int = 8
+    epochs: int = 6
     patience: int = 2
     batch_size: int = 256
-    learning_rate: float = 2e-3
+    learning_rate: float = 1e-3
     seed: int = 1234
     max_rows: int | None = None  # per labelled set; for quick runs and tests
 
@@ -80,13 +82,13 @@ class BestOnValidation(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         predicted = self.model.predict(self._token_ids, batch_size=1024, verbose=0).argmax(1)
-        recall = macro_recall(self._labels, predicted)
+        recall = round(100 * macro_recall(self._labels, predicted), 2)
         history = self._result.val_macro_recall
         if recall > max(history, default=-1.0):
             self._best_weights = self.model.get_weights()
-        history.append(round(100 * recall, 2))
-        print(f"  epoch {epoch + 1}: val macro recall {100 * recall:.2f}"
-              f" (best {max(history):.2f})", flush=True)
+        history.append(recall)
+        print(f"  epoch {epoch + 1}: val macro recall {recall:.2f} (best {max(history):.2f})",
+              flush=True)
         if len(history) - 1 - int(np.argmax(history)) >= self._patience:
             self.model.stop_training = True
 
@@ -227,7 +229,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH,
                         help="where to write the .keras file (default: the shipped model)")
     parser.add_argument("--sources", nargs="+", choices=sorted(data.SOURCES),
-                        help="labelled training sets (default: all)")
+                        help="labelled training sets (default: tweeteval)")
     parser.add_argument("--kinds", nargs="+", choices=["bilstm", "conv1d"],
                         help="candidate networks to train (default: both)")
     parser.add_argument("--max-rows", type=int, help="cap rows per set (quick runs)")

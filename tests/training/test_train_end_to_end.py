@@ -8,11 +8,13 @@ from dataclasses import replace
 
 def test_tiny_training_run_is_reproducible_and_loadable(tmp_path) -> None:
     import sentiment
+    from training import data
     from training.architectures import NetworkSpec
+    from training.metrics import macro_recall
     from training.train import RUN_REPORT, TrainConfig, run
 
     config = replace(
-        TrainConfig(), sources=("tweeteval", "airline"), max_rows=200, epochs=1,
+        TrainConfig(), sources=("tweeteval", "airline"), max_rows=200, epochs=2, patience=5,
         max_tokens=400, embedding_dim=8, word2vec_epochs=1, sequence_length=20,
         candidates=(NetworkSpec("bilstm", units=8), NetworkSpec("conv1d", units=8)),
     )
@@ -28,6 +30,10 @@ def test_tiny_training_run_is_reproducible_and_loadable(tmp_path) -> None:
     assert json.loads((tmp_path / RUN_REPORT).read_text())["model"] == report["model"]
     model = sentiment.load_model(out)
     assert model.version.startswith(report["model"] + "-")
+    # The file holds the best epoch's weights: serving reproduces the best validation figure.
+    val = data.tweeteval("val").head(200)
+    served = round(100 * macro_recall(val.labels, model.probabilities(val.texts).argmax(1)), 2)
+    assert served == max(candidate["best"] for candidate in report["candidates"])
     predictions = model.predict(["good", "", "bad 😡"])
     assert all(p.label in sentiment.LABELS for p in predictions)
     assert len(predictions) == 3
