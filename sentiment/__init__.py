@@ -64,6 +64,15 @@ def load_model(path: str | os.PathLike[str] | None = None) -> SentimentModel:
     return model
 
 
+def __getattr__(name: str) -> object:
+    # ``sentiment.SentimentModel`` works, but only imports TensorFlow when someone asks for it.
+    if name == "SentimentModel":
+        from sentiment.inference import SentimentModel
+
+        return SentimentModel
+    raise AttributeError(f"module 'sentiment' has no attribute {name!r}")
+
+
 def predict(texts: Sequence[str], batch_size: int = 512) -> list[Prediction]:
     """Score texts with the shipped model, in input order."""
     return load_model().predict(texts, batch_size=batch_size)

@@ -1,6 +1,8 @@
 """The candidate networks and the string-in, probabilities-out model that ships.
 
-Only built-in Keras layers are used, so loading the shipped file needs no custom code.
+Only built-in Keras layers are used, so loading the shipped file needs no custom code. Every
+layer is named: Keras' automatic names ("dense_7") count up within a process, which would make
+two runs in one process save different files.
 """
 
 from __future__ import annotations
@@ -41,26 +43,27 @@ def build_network(spec: NetworkSpec, embedding_matrix: np.ndarray,
                                        name="embedding")
     embedded = embedding(token_ids)
     # Dropping whole embedding channels regularises better than dropping single values.
-    x = keras.layers.SpatialDropout1D(0.2)(embedded)
+    x = keras.layers.SpatialDropout1D(0.2, name="embedding_dropout")(embedded)
     if spec.kind == "bilstm":
         # Max-pooling over all time steps rather than the final state: a sentiment cue in the
-        # middle of a tweet then does not have to survive to the end of the sequence. No mask:
-        # the padding id has its own learnt vector, and max-pooling ignores what it adds.
+        # middle of a tweet then does not have to survive to the end of the sequence. No mask
+        # (max-pooling cannot use one): the padding id has a learnt vector of its own.
         x = keras.layers.Bidirectional(
-            keras.layers.LSTM(spec.units, return_sequences=True), name="bilstm")(x)
-        x = keras.layers.GlobalMaxPooling1D()(x)
+            keras.layers.LSTM(spec.units, return_sequences=True, name="lstm"), name="bilstm")(x)
+        x = keras.layers.GlobalMaxPooling1D(name="max_over_time")(x)
     elif spec.kind == "conv1d":
         branches = [
-            keras.layers.GlobalMaxPooling1D()(
-                keras.layers.Conv1D(spec.units, width, activation="relu", padding="same")(x))
+            keras.layers.GlobalMaxPooling1D(name=f"max_over_time_{width}")(
+                keras.layers.Conv1D(spec.units, width, activation="relu", padding="same",
+                                    name=f"conv_{width}")(x))
             for width in (2, 3, 4)
         ]
-        x = keras.layers.Concatenate()(branches)
+        x = keras.layers.Concatenate(name="ngram_features")(branches)
     else:
         raise ValueError(f"unknown network kind {spec.kind!r}")
-    x = keras.layers.Dropout(spec.dropout)(x)
-    x = keras.layers.Dense(spec.units, activation="relu")(x)
-    x = keras.layers.Dropout(spec.dropout)(x)
+    x = keras.layers.Dropout(spec.dropout, name="features_dropout")(x)
+    x = keras.layers.Dense(spec.units, activation="relu", name="hidden")(x)
+    x = keras.layers.Dropout(spec.dropout, name="hidden_dropout")(x)
     probs = keras.layers.Dense(len(LABELS), activation="softmax", name="probs")(x)
     network = keras.Model(token_ids, probs, name=NETWORK_LAYER)
     # Set after building, not through a Constant initializer: that would write the whole

@@ -155,6 +155,9 @@ def train_candidate(spec: NetworkSpec, config: TrainConfig, matrix: np.ndarray,
 def run(config: TrainConfig, out: Path) -> dict:
     """Train all candidates, save the best to ``out``, and return the run report."""
     started = time.perf_counter()
+    # Fresh layer-name counters: an unnamed inner layer ("string_lookup_1") would otherwise make a
+    # second run in the same process save a different file.
+    keras.backend.clear_session()
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
 

@@ -83,3 +83,19 @@ def test_load_model_is_cached_per_process(shipped_model) -> None:
 def test_rejects_non_positive_batch_size(shipped_model) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         sentiment.predict(["hello"], batch_size=0)
+
+
+def test_configure_threads_before_load_and_refuses_after(run_python) -> None:
+    script = (
+        "import sentiment\n"
+        "sentiment.configure_threads(intra_op=1, inter_op=1)\n"
+        "sentiment.predict(['fine'])\n"
+        "sentiment.configure_threads(intra_op=1, inter_op=1)  # unchanged: accepted\n"
+        "try:\n"
+        "    sentiment.configure_threads(intra_op=2, inter_op=2)\n"
+        "except RuntimeError:\n"
+        "    print('refused')\n"
+    )
+    result = run_python("-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "refused"

@@ -19,7 +19,7 @@ head = data.tweeteval("val").head(rows)
 probs = sentiment.load_model().probabilities(head.texts)
 figures = score(head.labels, probs.argmax(axis=1))
 print(json.dumps({"version": sentiment.model_version(), "macro_recall": figures.macro_recall,
-                  "predicted_labels": probs.argmax(axis=1).tolist()}))
+                  "predicted_labels": "".join(map(str, probs.argmax(axis=1)))}))
 """
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
 
+
+# Keras' TensorFlow backend trips numpy 2's __array__(copy=...) deprecation on every batch.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:keras.*")
 def test_tiny_training_run_is_reproducible_and_loadable(tmp_path) -> None:
     import sentiment
     from training import data
