@@ -16,11 +16,15 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script
 
 import sentiment  # noqa: E402
 from training import data  # noqa: E402
+
+if TYPE_CHECKING:  # the real import would load TensorFlow before the RSS baseline is taken
+    from sentiment.inference import SentimentModel
 
 
 def rss_mb() -> float:
@@ -42,6 +46,35 @@ def best_rate(count: int, run: Callable[[], object], repeats: int) -> float:
     return count / best
 
 
+def throughputs(model: SentimentModel, texts: list[str], per_tweet_sample: int,
+                batch_size: int, repeats: int) -> dict[str, float]:
+    """Tweets per second for each way of scoring (see the module docstring)."""
+    import tensorflow as tf
+
+    # The naive way (the origin tutorial's): one Keras predict() call per tweet.
+    sample = texts[:per_tweet_sample]
+
+    def per_tweet() -> None:
+        for text in sample:
+            model.keras_model.predict(tf.constant([sentiment.normalize(text)]), verbose=0)
+
+    per_tweet_tps = best_rate(len(sample), per_tweet, 1)
+    # Our own fast path, but still one call per tweet: what batching saves beyond predict().
+    single_tps = best_rate(len(sample), lambda: [sentiment.predict([t]) for t in sample], 1)
+
+    sentiment.predict(texts[:batch_size])  # warm-up
+    batched_tps = best_rate(len(texts), lambda: sentiment.predict(texts, batch_size), repeats)
+
+    # The ceiling: the network alone on token ids vectorised beforehand, same batch size.
+    network = tf.function(lambda ids: model.network(ids, training=False))
+    batches = [model.vectorize(texts[i : i + batch_size])
+               for i in range(0, len(texts), batch_size)]
+    network(batches[0])
+    raw_tps = best_rate(len(texts), lambda: [network(ids).numpy() for ids in batches], repeats)
+    return {"per_tweet_tps": per_tweet_tps, "single_call_tps": single_tps,
+            "batched_tps": batched_tps, "raw_tps": raw_tps}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tweets", type=int, default=10_000)
@@ -54,9 +87,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     texts = (data.tweeteval("val").texts + data.tweeteval("train").texts)[: args.tweets]
     rss_before = rss_mb()
-    sentiment.configure_threads(intra_op=args.threads, inter_op=1)
-    import tensorflow as tf
-
+    sentiment.configure_threads(intra_op=args.threads, inter_op=1)  # imports TensorFlow
     rss_tf = rss_mb()
     model = sentiment.load_model()
     rss_loaded = rss_mb()
@@ -64,45 +95,20 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"RSS: {rss_before:.0f} MB before TensorFlow, {rss_tf:.0f} MB after importing it, "
           f"{rss_loaded:.0f} MB after loading the model")
 
-    # The naive way (the origin tutorial's): one Keras predict() call per tweet.
-    sample = texts[: args.per_tweet_sample]
-    keras_model = model.keras_model
-
-    def per_tweet() -> None:
-        for text in sample:
-            keras_model.predict(tf.constant([sentiment.normalize(text)]), verbose=0)
-
-    per_tweet_tps = best_rate(len(sample), per_tweet, 1)
-    # Our own fast path, but still one call per tweet: what batching saves beyond predict().
-    single_tps = best_rate(len(sample), lambda: [sentiment.predict([t]) for t in sample], 1)
-
-    sentiment.predict(texts[: args.batch_size])  # warm-up
-    batched_tps = best_rate(len(texts), lambda: sentiment.predict(texts, args.batch_size),
-                            args.repeats)
-
-    # The ceiling: the network alone on token ids vectorised beforehand, same batch size.
-    network = tf.function(lambda ids: model.network(ids, training=False))
-    batches = [model.vectorize(texts[i : i + args.batch_size])
-               for i in range(0, len(texts), args.batch_size)]
-    network(batches[0])
-    raw_tps = best_rate(len(texts), lambda: [network(ids).numpy() for ids in batches],
-                        args.repeats)
-
-    print(f"per-tweet keras predict():     {per_tweet_tps:10.1f} tweets/s ({len(sample)} tweets)")
-    print(f"per-tweet sentiment.predict(): {single_tps:10.1f} tweets/s")
-    print(f"batched sentiment.predict():   {batched_tps:10.1f} tweets/s (batch {args.batch_size})")
-    print(f"raw network on token ids:      {raw_tps:10.1f} tweets/s")
-    print(f"batched / per-tweet predict(): {batched_tps / per_tweet_tps:8.0f}x (target >= 500)")
-    print(f"batched / raw network:         {batched_tps / raw_tps:8.2f} (target >= 0.8)")
+    tps = throughputs(model, texts, args.per_tweet_sample, args.batch_size, args.repeats)
+    print(f"per-tweet keras predict():     {tps['per_tweet_tps']:10.1f} tweets/s "
+          f"({min(args.per_tweet_sample, len(texts))} tweets)")
+    print(f"per-tweet sentiment.predict(): {tps['single_call_tps']:10.1f} tweets/s")
+    print(f"batched sentiment.predict():   {tps['batched_tps']:10.1f} tweets/s "
+          f"(batch {args.batch_size})")
+    print(f"raw network on token ids:      {tps['raw_tps']:10.1f} tweets/s")
+    print(f"batched / per-tweet predict(): "
+          f"{tps['batched_tps'] / tps['per_tweet_tps']:8.0f}x (target >= 500)")
+    print(f"batched / raw network:         "
+          f"{tps['batched_tps'] / tps['raw_tps']:8.2f} (target >= 0.8)")
     print(f"RSS after the runs: {rss_mb():.0f} MB")
-    result = {
-        "per_tweet_tps": round(per_tweet_tps, 1),
-        "single_call_tps": round(single_tps, 1),
-        "batched_tps": round(batched_tps, 1),
-        "raw_tps": round(raw_tps, 1),
-        "rss_mb": round(rss_loaded, 1),
-        "model": model.version,
-    }
+    result = {key: round(value, 1) for key, value in tps.items()}
+    result |= {"rss_mb": round(rss_loaded, 1), "model": model.version}
     print(json.dumps(result))
     return result
 
