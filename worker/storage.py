@@ -46,22 +46,23 @@ def insert_tweets(rows: Sequence[dict[str, Any]]) -> dict[str, StoredTweet]:
     """
     if not rows:
         return {}
-    statement = (
-        _insert(Tweet).values(list(rows)).on_conflict_do_nothing()
-        .returning(Tweet.id, Tweet.source_id, Tweet.label, Tweet.score)
-    )
-    return {row.source_id: StoredTweet(*row) for row in db.session.execute(statement)}
+    # One cached statement run with many parameter sets: SQLAlchemy batches it into multi-row
+    # INSERTs ("insertmanyvalues"). Building .values(rows) instead recompiles the SQL per page.
+    table = Tweet.__table__
+    statement = _insert(table).on_conflict_do_nothing().returning(
+        table.c.id, table.c.source_id, table.c.label, table.c.score)
+    return {row.source_id: StoredTweet(*row)
+            for row in db.session.execute(statement, list(rows))}
 
 
 def link_tweets(job_id: int, tweet_ids: Sequence[int]) -> set[int]:
     """Link tweets to a job; returns the tweet ids that were not linked already."""
     if not tweet_ids:
         return set()
-    statement = (
-        _insert(JobTweet).values([{"job_id": job_id, "tweet_id": t} for t in tweet_ids])
-        .on_conflict_do_nothing().returning(JobTweet.tweet_id)
-    )
-    return set(db.session.scalars(statement))
+    table = JobTweet.__table__
+    statement = _insert(table).on_conflict_do_nothing().returning(table.c.tweet_id)
+    rows = [{"job_id": job_id, "tweet_id": t} for t in tweet_ids]
+    return set(db.session.scalars(statement, rows))
 
 
 def unlink_all(job_id: int) -> None:
