@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from webapp.celery_app import ANALYZE_JOB_TASK
 from webapp.extensions import db
-from webapp.models import JOB_STATUSES, LABELS, Job, JobTweet, Tweet, utcnow
+from webapp.models import LABELS, Job, JobTweet, Tweet, utcnow
 from webapp.validation import JobRequest
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,3 @@ def tweet_to_dict(tweet: Tweet) -> dict[str, Any]:
         "created_at": iso(tweet.created_at),
         "url": tweet.url,
     }
-
-
-def is_valid_status(value: str) -> bool:
-    return value in JOB_STATUSES
