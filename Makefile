@@ -16,11 +16,12 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-## Set up and start web + worker + beat on http://127.0.0.1:5000 (embedded defaults, or
-## Redis/PostgreSQL when REDIS_URL/DATABASE_URL are set).
+## Set up and start web + worker + beat on http://127.0.0.1:5000 (embedded defaults: SQLite and
+## an embedded Redis server on a unix socket; with REDIS_URL set, that Redis is used instead and
+## the embedded one is not started; DATABASE_URL points at PostgreSQL).
 run: $(VENV)/.installed
 	flask --app webapp db upgrade
-	honcho start
+	honcho start $${REDIS_URL:+web worker beat}
 
 ## Install what the tests need, make sure services are up, lint, run every test.
 test: $(VENV)/.installed-test

@@ -10,7 +10,8 @@ from tests.support.stack import STACK_KINDS, running_stack
 
 @pytest.fixture
 def app(tmp_path):
-    """The app on a fresh SQLite database and filesystem broker (no worker consumes it)."""
+    """The app on a fresh SQLite database and the session's embedded Redis (nothing consumes
+    it)."""
     with fresh_app(tmp_path / "instance", {"WTF_CSRF_ENABLED": False}) as app:
         yield app
 

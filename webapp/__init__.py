@@ -8,14 +8,21 @@ from typing import Any
 
 from flask import Flask
 
+from core.db import db
+from core.instance import InstanceFolderError
 from webapp.config import REPO_ROOT, Config
-from webapp.extensions import csrf, db, limiter, migrate
+from webapp.extensions import csrf, limiter, migrate
 from webapp.security import init_security
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults from the environment, then ``test_config`` on top."""
-    config = Config()
+    try:
+        config = Config()
+    except InstanceFolderError as exc:
+        # Said in one paragraph (gunicorn, celery and `flask db upgrade` all print it), not as
+        # a traceback that hides what to do.
+        raise SystemExit(f"tagpulse cannot start: {exc}") from None
     app = Flask(
         __name__,
         instance_path=config.INSTANCE_PATH,

@@ -11,15 +11,13 @@ from celery import Celery, Task
 from flask import Flask
 from kombu import Queue
 
-ANALYZE_JOB_TASK = "tagpulse.analyze_job"
-PREDICT_TEXTS_TASK = "tagpulse.predict_texts"
-DISPATCH_TRACKERS_TASK = "tagpulse.dispatch_due_trackers"
-REAP_STALE_JOBS_TASK = "tagpulse.reap_stale_jobs"
-JOBS_QUEUE = "celery"
-# Short tasks (beat's housekeeping, free-text scoring) get their own queue: behind a backlog of
-# thousands of jobs they would expire or time out before a worker reached them. Every worker
-# consumes both queues.
-SHORT_QUEUE = "short"
+from core.queue import (
+    DISPATCH_TRACKERS_TASK,
+    JOBS_QUEUE,
+    PREDICT_TEXTS_TASK,
+    REAP_STALE_JOBS_TASK,
+    SHORT_QUEUE,
+)
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -38,7 +36,7 @@ def celery_init_app(app: Flask) -> Celery:
         for name in (DISPATCH_TRACKERS_TASK, REAP_STALE_JOBS_TASK, PREDICT_TEXTS_TASK)
     }
     dispatch_every = app.config["TRACKER_DISPATCH_SECONDS"]
-    reap_every = max(10.0, app.config["STALE_JOB_SECONDS"] / 3)
+    reap_every = app.config["REAPER_SECONDS"]
     celery_app.conf.beat_schedule = {
         "dispatch-due-trackers": {
             "task": DISPATCH_TRACKERS_TASK,

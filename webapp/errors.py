@@ -12,7 +12,7 @@ from jinja2 import TemplateNotFound
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from webapp.extensions import db
+from core.db import db
 from webapp.validation import ValidationError
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from webapp.extensions import db
+from core.db import db
+from core.models import Job, JobTweet, Tweet
 from webapp.jobs import SORTS, iso, job_to_dict, tweet_to_dict
-from webapp.models import Job, JobTweet, Tweet
 
 CSV_COLUMNS = ("created_at", "username", "text", "label", "score", "prob_negative",
                "prob_neutral", "prob_positive", "url", "model_version")

@@ -9,7 +9,7 @@ from wtforms import ValidationError as FieldError
 from wtforms.validators import DataRequired
 from wtforms.widgets import NumberInput
 
-from webapp.models import JOB_STATUSES
+from core.models import JOB_STATUSES
 from webapp.validation import (
     DEFAULT_LIMIT,
     MAX_LIMIT,

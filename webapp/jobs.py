@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import math
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
-from webapp.celery_app import ANALYZE_JOB_TASK
-from webapp.extensions import db
-from webapp.models import LABELS, Job, JobTweet, Tweet, utcnow
+from core import lifecycle
+from core.db import db
+from core.models import LABELS, Job, JobTweet, Tweet, utcnow
 from webapp.validation import JobRequest
-
-log = logging.getLogger(__name__)
 
 SORTS = {
     "newest": (Tweet.created_at.desc(), Tweet.id.desc()),
@@ -26,36 +21,15 @@ SORTS = {
 }
 
 
-def create_job(request: JobRequest, *, tracker_id: int | None = None,
-               scheduled_for: datetime | None = None, since_id: str | None = None) -> Job:
-    """Record a queued job and hand it to the broker; the row exists even if the broker is down."""
-    job = Job(
-        hashtag=request.hashtag,
-        hashtag_key=request.hashtag.lower(),
-        source=request.source,
-        tweet_limit=request.limit,
-        status="queued",
-        tracker_id=tracker_id,
-        scheduled_for=scheduled_for,
-        since_id=since_id,
-        created_at=utcnow(),
-    )
-    db.session.add(job)
+def create_job(request: JobRequest) -> Job:
+    """Record a queued job and hand it to the broker; the row exists even if the broker is down
+    (then the job says so, and the reaper hands it over when the broker answers)."""
+    now = utcnow()
+    job = lifecycle.new_job(hashtag=request.hashtag, source=request.source,
+                            limit=request.limit, now=now)
     db.session.commit()
-    enqueue_job(job.id)
+    lifecycle.publish(job.id)
     return job
-
-
-def enqueue_job(job_id: int) -> bool:
-    """Publish the job's message. A failure is logged, not raised: the reaper re-enqueues it."""
-    celery = current_app.extensions["celery"]
-    try:
-        task_id = f"job-{job_id}-{uuid.uuid4().hex[:8]}"
-        celery.send_task(ANALYZE_JOB_TASK, args=[job_id], task_id=task_id)
-    except Exception:  # broker unreachable: the job row is safe, the reaper will publish it later
-        log.exception("could not publish job %s; the reaper will retry", job_id)
-        return False
-    return True
 
 
 def get_job(job_id: int) -> Job | None:

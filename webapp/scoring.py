@@ -9,7 +9,7 @@ from celery.exceptions import TimeoutError as CeleryTimeoutError
 from flask import current_app
 from werkzeug.exceptions import GatewayTimeout, ServiceUnavailable
 
-from webapp.celery_app import PREDICT_TEXTS_TASK
+from core.queue import PREDICT_TEXTS_TASK
 
 
 def score_texts(texts: list[str]) -> list[dict[str, Any]]:

@@ -6,9 +6,10 @@ import time
 
 from flask import Blueprint, current_app, jsonify, request
 
+from core.db import db
+from core.models import LABELS, Job
 from webapp import jobs as job_service
-from webapp.extensions import csrf, db, limiter
-from webapp.models import LABELS, Job
+from webapp.extensions import csrf, limiter
 from webapp.scoring import score_texts
 from webapp.validation import JobRequest, ValidationError
 

@@ -7,7 +7,7 @@ from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, String
 from wtforms import ValidationError as FieldError
 from wtforms.widgets import NumberInput
 
-from webapp.models import Tracker
+from core.models import Tracker
 from webapp.trackers import (
     DEFAULT_INTERVAL_MINUTES,
     MAX_INTERVAL_MINUTES,

@@ -16,9 +16,9 @@ from flask import url_for
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from webapp.extensions import db
+from core.db import db
+from core.models import Alert, Job, Tracker, utcnow
 from webapp.jobs import iso
-from webapp.models import Alert, Job, Tracker, utcnow
 from webapp.validation import (
     DEFAULT_LIMIT,
     MAX_LIMIT,

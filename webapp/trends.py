@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from webapp.extensions import db
+from core.db import db
+from core.models import Job
 from webapp.jobs import iso
-from webapp.models import Job
 
 
 def trend_points(hashtag_key: str, *, since: datetime | None = None,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from worker.sources import SOURCE_NAMES
+from core.sources import SOURCE_NAMES
 
 HASHTAG_RE = re.compile(r"[A-Za-z0-9_]{1,100}")
 INT_RE = re.compile(r"-?[0-9]{1,11}")

@@ -17,8 +17,8 @@ import requests
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from webapp.extensions import db
-from webapp.models import TopicSummary, utcnow
+from core.db import db
+from core.models import TopicSummary, utcnow
 
 log = logging.getLogger(__name__)
 

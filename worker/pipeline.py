@@ -4,6 +4,7 @@ store, record progress, finish. No Celery here, so it is testable with a fake cl
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 from collections.abc import Callable, Sequence
@@ -11,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, or_, update
-
-from webapp.extensions import db
-from webapp.models import Job, utcnow
+from core import lifecycle
+from core.db import db
+from core.lifecycle import LeaseHolder, LeaseKeeper
+from core.models import Job, utcnow
 from worker.sources import FetchedTweet, TweetSource, newer_id
 from worker.storage import (
     StoredTweet,
@@ -28,9 +29,10 @@ from worker.storage import (
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
-# A running job whose heartbeat is older than this lost its worker; a redelivered message may
-# take it over. Must exceed the longest gap between heartbeats (one page: fetch + score + store).
-DEFAULT_LEASE = timedelta(seconds=60)
+# Defaults for callers without a configuration (tests, benchmarks); the worker passes
+# JOB_LEASE_SECONDS and JOB_MAX_ATTEMPTS.
+DEFAULT_LEASE = timedelta(seconds=30)
+DEFAULT_MAX_LOSSES = 3
 
 
 class PredictionLike(Protocol):
@@ -50,29 +52,6 @@ class JobOutcome:
     status: str
     total: int
     error: str | None = None
-
-
-def claim_job(job_id: int, now: datetime, stale_after: timedelta = DEFAULT_LEASE) -> Job | None:
-    """Take the job: it must be queued, or running with a silent worker (a redelivery after a
-    crash). Returns None when it is finished or another worker holds it alive."""
-    result = db.session.execute(
-        update(Job)
-        .where(Job.id == job_id, or_(
-            Job.status == "queued",
-            and_(Job.status == "running",
-                 or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < now - stale_after)),
-        ))
-        .values(status="running", started_at=now, heartbeat_at=now, fetched=0, scored=0,
-                positive=0, neutral=0, negative=0, mean_score=None,
-                attempts=Job.attempts + 1, error=None)
-    )
-    if result.rowcount == 0:
-        db.session.rollback()
-        return None
-    # A previous attempt may have linked some tweets before it died: start over cleanly.
-    unlink_all(job_id)
-    db.session.commit()
-    return db.session.get(Job, job_id)
 
 
 def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
@@ -118,13 +97,45 @@ def record_progress(job: Job, fetched: int, linked: Sequence[StoredTweet], now: 
     db.session.commit()
 
 
+def claim(job_id: int, holder: LeaseHolder, now: datetime, *, lease: timedelta = DEFAULT_LEASE,
+          max_losses: int = DEFAULT_MAX_LOSSES) -> Job | None:
+    """Take the job (``core.lifecycle.claim``); a previous attempt's links are dropped so the new
+    one starts over cleanly. None when it is finished or held by a live worker."""
+    claimed = lifecycle.claim(job_id, holder, now, lease=lease, max_losses=max_losses)
+    if claimed.job is None:
+        log.info("job %s not taken: %s", job_id, claimed.reason)
+        return None
+    if claimed.reason == "taken-over":
+        log.warning("job %s taken over from a worker that stopped", job_id)
+    unlink_all(job_id)
+    db.session.commit()
+    return claimed.job
+
+
 def run_job(job_id: int, *, source: TweetSource, score: Scorer, model_version: str,
-            clock: Callable[[], datetime] = utcnow) -> JobOutcome | None:
-    """Do the whole job; source errors propagate for the task layer to retry or fail."""
-    job = claim_job(job_id, clock())
+            clock: Callable[[], datetime] = utcnow, holder: LeaseHolder | None = None,
+            lease: timedelta = DEFAULT_LEASE, max_losses: int = DEFAULT_MAX_LOSSES,
+            renew_every: float | None = None) -> JobOutcome | None:
+    """Do the whole job; source errors propagate for the task layer to retry or fail.
+
+    ``renew_every`` (seconds) renews the lease from a background thread as well, so a slow fetch
+    cannot let it lapse; without it the lease is renewed once per page.
+    """
+    holder = holder or LeaseHolder.current()
+    job = claim(job_id, holder, clock(), lease=lease, max_losses=max_losses)
     if job is None:
         return None
     job.model_version = model_version
+    keeper = (LeaseKeeper(db.engine, job_id, holder, renew_every) if renew_every
+              else contextlib.nullcontext())
+    with keeper:
+        newest = fetch_score_store(job, source, score, model_version, clock)
+    return finish_job(job, holder, newest, clock())
+
+
+def fetch_score_store(job: Job, source: TweetSource, score: Scorer, model_version: str,
+                      clock: Callable[[], datetime]) -> str | None:
+    """Page through the source up to the job's limit; returns the newest tweet id seen."""
     fetched = 0
     newest: str | None = None
     token: str | None = None
@@ -140,51 +151,29 @@ def run_job(job_id: int, *, source: TweetSource, score: Scorer, model_version: s
         token = page.next_token
         if not token or not page.tweets:
             break
-    return finish_job(job, newest, clock())
+    return newest
 
 
-def finish_job(job: Job, newest: str | None, now: datetime) -> JobOutcome:
+def finish_job(job: Job, holder: LeaseHolder, newest: str | None,
+               now: datetime) -> JobOutcome | None:
+    """Recount from the rows and end the job; None if its lease was lost meanwhile (another
+    worker took it over and will finish it)."""
     # The running totals are exact, but recount once from the rows: cheap, and the figures a
     # person reads then never depend on bookkeeping.
     totals = job_totals(job.id)
-    job.positive, job.neutral, job.negative = (
-        totals["positive"], totals["neutral"], totals["negative"])
-    job.mean_score = totals["mean_score"]
-    job.scored = totals["total"]
-    job.newest_id = newer_id(job.since_id, newest)
-    job.finished_at = now
     incremental = job.tracker_id is not None or job.since_id is not None
-    if job.total == 0 and not incremental:
-        job.status = "failed"
-        job.error = f"No tweets found for #{job.hashtag} in the '{job.source}' source."
-    else:
-        # A tracked run with nothing new since the last one is a normal, empty result.
-        job.status = "done"
-    db.session.commit()
-    return JobOutcome(job.id, job.status, job.total, job.error)
-
-
-def fail_job(job_id: int, reason: str, now: datetime | None = None) -> None:
-    """Fail a job that is not finished yet, saying why in words a person understands."""
-    db.session.rollback()
-    db.session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.status.in_(("queued", "running")))
-        .values(status="failed", error=reason, finished_at=now or utcnow())
-    )
-    db.session.commit()
-
-
-def requeue_job(job_id: int, note: str | None = None, *,
-                retry_at: datetime | None = None) -> None:
-    """Put a running job back to queued (its retry is scheduled), keeping why in ``error``.
-
-    ``retry_at`` goes in ``heartbeat_at``: the reaper leaves the job alone until then, instead of
-    republishing a job that is only waiting for its retry (a second chain of retries each time).
-    """
-    db.session.rollback()
-    db.session.execute(
-        update(Job).where(Job.id == job_id, Job.status.in_(("queued", "running")))
-        .values(status="queued", error=note, heartbeat_at=retry_at or utcnow())
-    )
-    db.session.commit()
+    status, error = "done", None
+    if totals["total"] == 0 and not incremental:
+        status = "failed"
+        error = f"No tweets found for #{job.hashtag} in the '{job.source}' source."
+    # A tracked run with nothing new since the last one is a normal, empty result.
+    job_id, newest_id = job.id, newer_id(job.since_id, newest)
+    db.session.rollback()  # the figures below are written by one conditional UPDATE
+    finished = lifecycle.finish(
+        job_id, holder, now, status=status, error=error,
+        positive=totals["positive"], neutral=totals["neutral"], negative=totals["negative"],
+        mean_score=totals["mean_score"], scored=totals["total"], newest_id=newest_id)
+    if not finished:
+        log.warning("job %s: lease lost before it finished; its new holder finishes it", job_id)
+        return None
+    return JobOutcome(job_id, status, totals["total"], error)

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from webapp.extensions import db
-from webapp.models import JobTweet, Tweet
+from core.db import db
+from core.models import JobTweet, Tweet
 
 
 @dataclass(frozen=True)

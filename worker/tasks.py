@@ -11,9 +11,10 @@ from flask import current_app
 from kombu.exceptions import ChannelError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from webapp.celery_app import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK
-from webapp.jobs import enqueue_job
-from webapp.models import utcnow
+from core import lifecycle
+from core.db import db
+from core.models import Job, utcnow
+from core.queue import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK, publish_job
 from worker import model_runtime, pipeline, reaper, tracking
 from worker.sources import SourceError, SourceRateLimited, SourceUnavailable, get_source
 
@@ -29,54 +30,60 @@ def source_settings() -> dict[str, str]:
             for key in ("X_BEARER_TOKEN", "X_TIMEOUT_SECONDS", "SAMPLE_REPLAY_HOURS")}
 
 
+def lease() -> timedelta:
+    return timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
+
+
 @shared_task(name=ANALYZE_JOB_TASK, bind=True, max_retries=None)
 def analyze_job(self, job_id: int) -> str | None:
-    from webapp.jobs import get_job
-
     retries = self.request.retries
     try:
-        job = get_job(job_id)  # inside the try: the database may still be down on a retry
+        job = db.session.get(Job, job_id)  # inside the try: the database may still be down
         if job is None:
             log.warning("job %s does not exist; dropping its message", job_id)
             return None
         source = get_source(job.source, settings=source_settings())
-        outcome = pipeline.run_job(job_id, source=source, score=model_runtime.predict,
-                                   model_version=model_runtime.model_version())
+        outcome = pipeline.run_job(
+            job_id, source=source, score=model_runtime.predict,
+            model_version=model_runtime.model_version(), lease=lease(),
+            max_losses=current_app.config["JOB_MAX_ATTEMPTS"],
+            renew_every=lease().total_seconds() / 3)
         if outcome and outcome.status == "done":
             tracking.after_tracked_run(job_id)
         return outcome.status if outcome else None
     except SourceRateLimited as exc:
         if retries >= RATE_LIMIT_RETRIES:
-            pipeline.fail_job(job_id, "The tweet source kept rate-limiting us; try again later.")
+            lifecycle.fail(job_id, "The tweet source kept rate-limiting us; try again later.")
             return "failed"
         wait = max(1.0, (exc.reset_at - utcnow()).total_seconds())
-        pipeline.requeue_job(job_id, f"Rate-limited by the source; retrying in {wait:.0f} s.",
-                             retry_at=utcnow() + timedelta(seconds=wait))
+        lifecycle.schedule_retry(job_id, f"Rate-limited by the source; retrying in {wait:.0f} s.",
+                                 retry_at=utcnow() + timedelta(seconds=wait))
         raise self.retry(countdown=wait, exc=exc) from None
     except SourceUnavailable as exc:
         if retries >= SOURCE_RETRIES:
-            pipeline.fail_job(job_id, f"The tweet source is unavailable: {exc}")
+            lifecycle.fail(job_id, f"The tweet source is unavailable: {exc}")
             return "failed"
-        pipeline.requeue_job(job_id, f"The tweet source is unavailable; retry {retries + 1}.",
-                             retry_at=utcnow() + timedelta(seconds=2 ** retries))
+        lifecycle.schedule_retry(job_id, f"The tweet source is unavailable; retry {retries + 1}.",
+                                 retry_at=utcnow() + timedelta(seconds=2 ** retries))
         raise self.retry(countdown=2 ** retries, exc=exc) from None
     except SourceError as exc:
-        pipeline.fail_job(job_id, str(exc))
+        lifecycle.fail(job_id, str(exc))
         return "failed"
     except SoftTimeLimitExceeded:
         limit = current_app.config["CELERY"]["task_soft_time_limit"]
-        pipeline.fail_job(job_id, f"The job took longer than its {limit} s time limit.")
+        lifecycle.fail(job_id, f"The job took longer than its {limit} s time limit.")
         return "failed"
     except (OperationalError, InterfaceError) as exc:
         # The database went away mid-job: retry the whole job later; storage is idempotent.
-        # Not before the job's lease lapses: until then claim_job takes the row for another
-        # live worker's and the retry would be dropped, leaving the job to the reaper.
+        # This process still holds the lease, so its retry takes the job back at once; if
+        # another worker gets the message first, the reaper requeues the job once the lease
+        # lapses.
         log.warning("database unavailable during job %s: %s", job_id, type(exc).__name__)
-        wait = pipeline.DEFAULT_LEASE.total_seconds() + min(30, 2 ** retries)
-        raise self.retry(countdown=wait, exc=exc) from None
+        db.session.rollback()
+        raise self.retry(countdown=min(30, 2 ** retries), exc=exc) from None
     except Exception:
         log.exception("job %s failed unexpectedly", job_id)
-        pipeline.fail_job(job_id, "An internal error stopped this job; it has been logged.")
+        lifecycle.fail(job_id, "An internal error stopped this job; it has been logged.")
         return "failed"
 
 
@@ -90,13 +97,10 @@ def predict_texts(texts: list[str]) -> list[dict]:
 @shared_task(name=REAP_STALE_JOBS_TASK)
 def reap_stale_jobs() -> dict:
     config = current_app.config
-    report = reaper.reap_stale_jobs(
-        now=utcnow(),
-        stale_after=timedelta(seconds=config["STALE_JOB_SECONDS"]),
-        max_attempts=config["JOB_MAX_ATTEMPTS"],
-        queue_is_empty=broker_queue_is_empty(),
-        publish=enqueue_job,
-    )
+    report = reaper.reap(
+        now=utcnow(), lease=lease(), max_losses=config["JOB_MAX_ATTEMPTS"],
+        grace=timedelta(seconds=config["STALE_JOB_SECONDS"]),
+        queue_is_empty=broker_queue_is_empty, publish=publish_job)
     if report.republished or report.failed:
         log.info("reaper: %s", report)
     return {"republished": len(report.republished), "requeued": len(report.requeued),

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from webapp.extensions import db
-from webapp.jobs import enqueue_job
-from webapp.models import Alert, Job, Tracker, utcnow
+from core import lifecycle
+from core.db import db
+from core.models import Alert, Job, Tracker, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +109,9 @@ def dispatch_slot(due: DueSlot, now: datetime) -> SlotResult:
     since it was read.
     """
     since_id = latest_seen_id(due.tracker_id, due.hashtag_key, due.source)
-    job = Job(hashtag=due.hashtag, hashtag_key=due.hashtag_key, source=due.source,
-              tweet_limit=due.tweet_limit, status="queued", tracker_id=due.tracker_id,
-              scheduled_for=due.slot, since_id=since_id, created_at=now)
-    db.session.add(job)
+    job = lifecycle.new_job(hashtag=due.hashtag, source=due.source, limit=due.tweet_limit,
+                            now=now, tracker_id=due.tracker_id, scheduled_for=due.slot,
+                            since_id=since_id)
     try:
         db.session.flush()
     except IntegrityError:
@@ -131,7 +130,7 @@ def dispatch_slot(due: DueSlot, now: datetime) -> SlotResult:
     return SlotResult("created", job.id)
 
 
-def dispatch_due_trackers(now: datetime, *, publish: Callable[[int], bool] = enqueue_job,
+def dispatch_due_trackers(now: datetime, *, publish: Callable[[int], bool] = lifecycle.publish,
                           limit: int = DISPATCH_BATCH) -> DispatchReport:
     """Create and publish one job per due tracker; safe to run twice or concurrently."""
     report = DispatchReport()

@@ -57,7 +57,7 @@ def seed_history():
     add_tweets(running, TWEETS[:4] + TWEETS[-2:], source="x")
     running.status = "running"
     running.fetched = 120
-    from webapp.extensions import db
+    from core.db import db
 
     db.session.commit()
     return done, failed, running

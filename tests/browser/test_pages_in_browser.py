@@ -112,8 +112,8 @@ def test_running_job_updates_itself(site, page, requests_made, screenshots, csrf
     page.wait_for_function("() => document.querySelectorAll('#tweet-list .tweet').length === 6")
     page.screenshot(path=screenshots / "job_running_seeded.png", full_page=True)
     with csrf_app.app_context():
-        from webapp.extensions import db
-        from webapp.models import Job
+        from core.db import db
+        from core.models import Job
 
         job = db.session.get(Job, ids["running"])
         job.status = "done"

@@ -17,8 +17,8 @@ import requests
 import responses
 from celery.exceptions import Retry
 
-from webapp.extensions import db
-from webapp.models import Job, JobTweet, Tweet
+from core.db import db
+from core.models import Job, JobTweet, Tweet
 from worker import tasks
 
 SEARCH_URL = "https://api.twitter.com/2/tweets/search/recent"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from webapp.extensions import db
-from webapp.models import Job, JobTweet, Tweet
+from core.db import db
+from core.models import Job, JobTweet, Tweet
 
 BASE_TIME = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 _ids = count(1)

@@ -6,10 +6,10 @@ from html import unescape
 
 import pytest
 
+from core.db import db
+from core.models import Job
 from tests.pages.conftest import csrf_token
 from tests.pages.factories import make_job
-from webapp.extensions import db
-from webapp.models import Job
 
 
 def test_home_shows_the_form_with_source_choices(client):

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
+from core.db import db
+from core.models import Job
 from tests.pages.conftest import csrf_token
 from tests.pages.factories import add_tweets, make_job
-from webapp.extensions import db
-from webapp.models import Job
 
 MIXED = [
     ("positive", 0.91, "What a lovely launch, great work everyone #Python"),

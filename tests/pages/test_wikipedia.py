@@ -8,8 +8,8 @@ import pytest
 import requests
 import responses
 
-from webapp.extensions import db
-from webapp.models import TopicSummary, utcnow
+from core.db import db
+from core.models import TopicSummary, utcnow
 from webapp.wikipedia import article_title
 
 SUMMARY_URL = "https://en.wikipedia.org/api/rest_v1/page/summary/"

@@ -52,8 +52,8 @@ def module_app(tmp_path_factory) -> Iterator[Flask]:
 
 def seed_job(app: Flask, hashtag: str = "python", **fields) -> int:
     """A finished job with one stored tweet, written straight to the database."""
-    from webapp.extensions import db
-    from webapp.models import Job, JobTweet, Tweet, utcnow
+    from core.db import db
+    from core.models import Job, JobTweet, Tweet, utcnow
 
     with app.app_context():
         now = utcnow()

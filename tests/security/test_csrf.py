@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
+from core.db import db
+from core.models import Job, Tracker
 from tests.security.conftest import seed_job
-from webapp.extensions import db
-from webapp.models import Job, Tracker
 
 # JSON endpoints: cookie-less, so no CSRF token (they are exempt on purpose).
 EXEMPT_BLUEPRINTS = ("api", "seed")

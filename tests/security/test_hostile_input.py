@@ -9,10 +9,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from core.db import db
+from core.models import Job, Tweet
 from tests.security.conftest import seed_job
 from tests.security.naughty import IMG_ONERROR, NAUGHTY_STRINGS, SCRIPT
-from webapp.extensions import db
-from webapp.models import Job, Tweet
 from webapp.validation import ValidationError, parse_hashtag
 
 ONE_MB = 1024 * 1024

@@ -218,7 +218,7 @@ class FaultStack(Stack):
     def query(self, statement: str, **params):
         from sqlalchemy import text
 
-        from webapp.extensions import db
+        from core.db import db
 
         with self.app.app_context():
             try:
@@ -274,7 +274,7 @@ def fault_stack(base_dir: Path, *, proxy_database: bool = False,
             yield running
         finally:
             with app.app_context():
-                from webapp.extensions import db
+                from core.db import db
 
                 db.session.remove()
                 db.engine.dispose()

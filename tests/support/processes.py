@@ -83,6 +83,18 @@ def start_worker(settings: dict[str, str], log_dir: Path, *, name: str = "worker
     return worker
 
 
+def start_embedded_broker(settings: dict[str, str], log_dir: Path) -> ManagedProcess:
+    """``python -m core.embedded_redis`` for the instance folder in ``settings``, answering."""
+    from core.instance import embedded_redis_socket
+    from tests.support.broker import wait_for_socket
+
+    broker = ManagedProcess("broker", [sys.executable, "-m", "core.embedded_redis"],
+                            settings, log_dir)
+    socket = embedded_redis_socket(Path(settings["TAGPULSE_INSTANCE_PATH"]).resolve())
+    wait_for_socket(socket, broker.process)
+    return broker
+
+
 def start_beat(settings: dict[str, str], log_dir: Path) -> ManagedProcess:
     beat = ManagedProcess(
         "beat", [str(VENV_BIN / "celery"), "-A", "make_celery", "beat", "--loglevel", "INFO"],

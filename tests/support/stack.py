@@ -15,7 +15,12 @@ from tests.support.env import (
     temporary_postgres_database,
     temporary_redis_db,
 )
-from tests.support.processes import ManagedProcess, start_worker, upgrade_database
+from tests.support.processes import (
+    ManagedProcess,
+    start_embedded_broker,
+    start_worker,
+    upgrade_database,
+)
 
 STACK_KINDS = ("embedded", "redis_pg")
 
@@ -26,6 +31,7 @@ class Stack:
     settings: dict[str, str]
     log_dir: Path
     app: Flask
+    broker: ManagedProcess | None = None  # the embedded Redis, on the embedded defaults
     workers: list[ManagedProcess] = field(default_factory=list)
 
     def client(self):
@@ -66,16 +72,20 @@ def running_stack(kind: str, base_dir: Path, *, with_worker: bool = True):
             settings["DATABASE_URL"] = stack.enter_context(temporary_postgres_database())
             settings["REDIS_URL"] = stack.enter_context(temporary_redis_db())
         upgrade_database(settings)
+        running_broker = None
+        if kind == "embedded":
+            running_broker = start_embedded_broker(settings, log_dir)
+            stack.callback(running_broker.stop)
         stack.enter_context(patched_environ(settings))
         app = create_app({"TESTING": True})
-        running = Stack(kind, settings, log_dir, app)
+        running = Stack(kind, settings, log_dir, app, broker=running_broker)
         if with_worker:
             worker = start_worker(settings, log_dir)
             stack.callback(worker.stop)
             running.workers.append(worker)
         yield running
         with app.app_context():
-            from webapp.extensions import db
+            from core.db import db
 
             db.session.remove()
             db.engine.dispose()

@@ -66,7 +66,7 @@ def postgres_app(tmp_path_factory):
 
 
 def empty_tables(app) -> None:
-    from webapp.extensions import db
+    from core.db import db
 
     with app.app_context():
         db.session.execute(text(

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from core.db import db
+from core.models import Alert, Job, Tracker
 from tests.tracking.conftest import T0, add_tracker, score_all_negative
-from webapp.extensions import db
-from webapp.models import Alert, Job, Tracker
 from worker import pipeline, tracking
 from worker.sources import get_source
 

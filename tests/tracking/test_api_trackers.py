@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from webapp.extensions import db
-from webapp.models import Alert, Job, Tracker, utcnow
+from core.db import db
+from core.models import Alert, Job, Tracker, utcnow
 
 
 def create(client, **body):

@@ -1,4 +1,4 @@
-"""A real beat and a real worker run a tracker on the embedded defaults (SQLite + file broker).
+"""A real beat and a real worker run a tracker on the embedded defaults (SQLite + embedded Redis).
 
 Beat fires the dispatch every second (TRACKER_DISPATCH_SECONDS=1). A tracker's interval is at
 least a minute, so rather than wait, the test moves the tracker's next_run_at into the past,
@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from core.db import db
+from core.models import Job, Tracker, utcnow
 from tests.support.processes import start_beat
-from webapp.extensions import db
-from webapp.models import Job, Tracker, utcnow
 
 pytestmark = pytest.mark.stack
 

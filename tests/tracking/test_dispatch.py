@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text, update
 
+from core.db import db
+from core.models import Job, Tracker
 from tests.tracking.conftest import T0, add_tracker
-from webapp.extensions import db
-from webapp.models import Job, Tracker
 from worker import tracking
 
 MINUTE = timedelta(minutes=1)

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from core.db import db
+from core.models import Job, JobTweet, Tweet
 from tests.tracking.conftest import add_tracker, score_by_length
-from webapp.extensions import db
 from webapp.jobs import create_job
-from webapp.models import Job, JobTweet, Tweet
 from webapp.validation import JobRequest
 from worker import pipeline, tracking
 from worker.sources import get_source

@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from core.db import db
+from core.models import Alert, Job, Tracker
 from tests.tracking.conftest import T0, add_tracker
-from webapp.extensions import db
-from webapp.models import Alert, Job, Tracker
 
 
 def form(**fields) -> dict[str, str]:

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from core.db import db
+from core.models import Job
 from tests.tracking.conftest import T0, add_tracker
-from webapp.extensions import db
-from webapp.models import Job
 
 
 def run(hashtag: str, minutes: int, *, counts=(1, 1, 1), status: str = "done",

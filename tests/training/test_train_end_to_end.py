@@ -20,7 +20,8 @@ def test_tiny_training_run_is_reproducible_and_loadable(tmp_path) -> None:
     config = replace(
         TrainConfig(), sources=("tweeteval", "airline"), max_rows=200, epochs=2, patience=5,
         max_tokens=400, embedding_dim=8, word2vec_epochs=1, sequence_length=20,
-        candidates=(NetworkSpec("bilstm", units=8), NetworkSpec("conv1d", units=8)),
+        candidates=(NetworkSpec("bilstm", units=8, attention=True),
+                    NetworkSpec("conv1d", units=8)),
     )
     out = tmp_path / "tiny.keras"
     report = run(config, out)
@@ -28,16 +29,21 @@ def test_tiny_training_run_is_reproducible_and_loadable(tmp_path) -> None:
     run(config, rerun)
 
     assert out.read_bytes() == rerun.read_bytes()  # same seed, same data: the same file
-    assert report["train_rows"] == 400  # 200 from each labelled set
-    assert report["word2vec_corpus_tweets"] == 800  # 200 from each set and 200 unlabeled
+    # 10% of the 200 TweetEval rows are held out for selection; airline is all fitted on.
+    assert report["selection_rows"] == 20
+    assert report["fit_rows"] == 380
+    assert report["pretrain_rows"] == 200  # Sentiment140, distant supervision
+    assert report["word2vec_corpus_tweets"] == 1000  # 200 from each of 4 sets and 200 unlabeled
     assert {c["spec"]["kind"] for c in report["candidates"]} == {"bilstm", "conv1d"}
+    assert len(report["options"]) == 3  # each alone and the ensemble
     assert json.loads((tmp_path / RUN_REPORT).read_text())["model"] == report["model"]
     model = sentiment.load_model(out)
     assert model.version.startswith(report["model"] + "-")
-    # The file holds the best epoch's weights: serving reproduces the best validation figure.
-    val = data.tweeteval("val").head(200)
-    served = round(100 * macro_recall(val.labels, model.probabilities(val.texts).argmax(1)), 2)
-    assert served == max(candidate["best"] for candidate in report["candidates"])
+    # The file holds the chosen epochs and offsets: serving reproduces the selection figure.
+    _, selection = data.split_selection(data.tweeteval("train").head(200), 0.1, config.seed)
+    predicted = model.probabilities(selection.texts).argmax(1)
+    served = round(100 * macro_recall(selection.labels, predicted), 2)
+    assert served == report["chosen"]["calibrated_selection_macro_recall"]
     predictions = model.predict(["good", "", "bad 😡"])
     assert all(p.label in sentiment.LABELS for p in predictions)
     assert len(predictions) == 3

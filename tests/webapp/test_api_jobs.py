@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.extensions import db
-from webapp.models import Job
-
-
-def queued_files(app) -> list:
-    from pathlib import Path
-
-    folder = Path(app.config["CELERY"]["broker_transport_options"]["data_folder_in"])
-    return sorted(folder.iterdir())
+from core.db import db
+from core.models import Job
+from tests.support.broker import queue_length
 
 
 def test_submit_answers_202_with_id_url_and_location(client, app):
@@ -30,7 +24,7 @@ def test_submit_answers_202_with_id_url_and_location(client, app):
 
 def test_submit_publishes_one_message_to_the_broker(client, app):
     client.post("/api/jobs", json={"hashtag": "news"})
-    assert len(queued_files(app)) == 1
+    assert queue_length() == 1
 
 
 def test_hashtag_alone_is_enough_and_defaults_apply(client):
@@ -73,7 +67,7 @@ def test_rejects_invalid_fields_with_a_readable_message(client, app, body, field
     payload = response.get_json()
     assert payload["field"] == field
     assert words in payload["error"]
-    assert queued_files(app) == []
+    assert queue_length() == 0
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Jobs through the real stack: API -> broker -> a real worker process -> database -> API.
 
-Runs twice: on the embedded defaults (SQLite + filesystem broker) and on Redis + PostgreSQL.
+Runs twice: on the embedded defaults (SQLite + the embedded Redis) and on Redis + PostgreSQL.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from webapp.extensions import db
-from webapp.models import JobTweet, Tweet
+from core.db import db
+from core.models import JobTweet, Tweet
 
 pytestmark = pytest.mark.stack
 
@@ -81,9 +81,9 @@ def test_redelivered_message_for_a_finished_job_changes_nothing(stack):
     done = stack.wait_for_job(job_id)
     rows = tweet_rows(stack)
     with stack.app.app_context():
-        from webapp.jobs import enqueue_job
+        from core.queue import publish_job
 
-        assert enqueue_job(job_id)
+        assert publish_job(job_id)
     # A second job queued after the redelivery finishes only once the worker has seen it.
     stack.wait_for_job(stack.submit("usa", limit=1))
     again = stack.job(job_id)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from webapp.extensions import db
-from webapp.models import Job, JobTweet, Tweet
+from core.db import db
+from core.models import Job, JobTweet, Tweet
 from worker import pipeline
 from worker.sources import FetchedTweet, Page, get_source
 
@@ -129,15 +129,3 @@ def test_stored_text_is_unescaped_and_duplicates_in_a_page_are_stored_once(app, 
         stored = db.session.scalars(select(Tweet)).all()
         assert [t.text for t in stored] == ["Fish & chips <3 #food"]
         assert db.session.get(Job, job_id).total == 1
-
-
-def test_fail_job_records_the_reason_but_never_overrides_done(app, score):
-    with app.app_context():
-        done = make_job("usa", limit=5)
-        pipeline.run_job(done, source=sample_at(NOW), score=score, model_version="t")
-        queued = make_job("usa")
-        pipeline.fail_job(queued, "The tweet source is unavailable: 503")
-        pipeline.fail_job(done, "late failure")
-        assert db.session.get(Job, queued).status == "failed"
-        assert db.session.get(Job, queued).error == "The tweet source is unavailable: 503"
-        assert db.session.get(Job, done).status == "done"

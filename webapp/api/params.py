@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from webapp.models import JOB_STATUSES, LABELS
+from core.models import JOB_STATUSES, LABELS
 from webapp.validation import ValidationError, parse_hashtag, parse_int
 
 

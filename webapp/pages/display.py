@@ -7,8 +7,8 @@ from datetime import datetime
 
 from flask import request, url_for
 
+from core.models import Job
 from webapp.jobs import iso
-from webapp.models import Job
 from webapp.pages import pages_bp
 
 # Positive first everywhere: bars, legends, tabs and term lists read in the same order.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, request, stream_with_context, url_for
 
+from core.models import Job
 from webapp import jobs as job_service
 from webapp.api.params import label_arg, page_args, status_arg
 from webapp.exports import csv_rows, export_filename, json_chunks
 from webapp.extensions import limiter
 from webapp.forms import HistoryFilterForm, RerunForm
-from webapp.models import Job
 from webapp.pages import pages_bp
 from webapp.pages.home import submit_limit
 from webapp.pages.terms import top_terms

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import render_template, request
 from sqlalchemy import select
 
+from core.db import db
+from core.models import Job
 from webapp import jobs as job_service
 from webapp.api.params import page_args
-from webapp.extensions import db, limiter
+from webapp.extensions import limiter
 from webapp.forms import AnalyseForm
-from webapp.models import Job
 from webapp.pages import pages_bp
 from webapp.validation import parse_hashtag
 from webapp.wikipedia import topic_summary

@@ -12,8 +12,8 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from webapp.extensions import db
-from webapp.models import LABELS, JobTweet, Tweet
+from core.db import db
+from core.models import LABELS, JobTweet, Tweet
 
 TOP_N = 8
 

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
+from core.models import Tracker
 from webapp import trackers as tracker_service
 from webapp.errors import error_response
-from webapp.models import Tracker
 from webapp.tracker_forms import TrackerActionForm, TrackerForm
 from webapp.validation import ValidationError
 

@@ -9,6 +9,8 @@ Plain Python on purpose (no Celery, Flask or TensorFlow), so it can be used and 
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from core.sources import SOURCE_NAMES
+
 from .base import (
     FetchedTweet,
     Page,
@@ -32,9 +34,6 @@ __all__ = [
     "get_source",
     "newer_id",
 ]
-
-SOURCE_NAMES = ("sample", "x")
-"""The sources `get_source` knows; "sample" is the default, needing no network or credentials."""
 
 
 def get_source(

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from core.db import db
 
 # SQLite only autoincrements INTEGER primary keys; PostgreSQL gets 64-bit ids.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -70,7 +70,10 @@ class Job(db.Model):
     mean_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     model_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # How many times a worker started it, and how many of those ended with the worker gone
+    # (killed, crashed): only the latter can fail a job as "the worker kept stopping".
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker_losses: Mapped[int] = mapped_column(Integer, default=0)
     # Incremental runs ask the source only for tweets newer than since_id; newest_id is what
     # this run saw, so the tracker's next run can continue from it.
     since_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -81,7 +84,13 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The lease (``core.lifecycle``): which worker process holds the running job, and when it
+    # last said it is alive. A queued job's scheduled retry is due at retry_at; published_at is
+    # None while its message has not reached the broker.
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     tracker: Mapped[Tracker | None] = relationship(back_populates="jobs")
 
@@ -91,6 +100,8 @@ class Job(db.Model):
         Index("ix_jobs_hashtag_key_created_at", "hashtag_key", "created_at"),
         Index("ix_jobs_status_created_at", "status", "created_at"),
         Index("ix_jobs_created_at", "created_at"),
+        # The reaper's every-few-seconds look for lost and unpublished jobs.
+        Index("ix_jobs_status_heartbeat_at", "status", "heartbeat_at"),
     )
 
     @property

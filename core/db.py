@@ -1,0 +1,32 @@
+"""The database handle shared by the web app and the worker, and SQLite's tuning for both."""
+
+import sqlite3
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+
+# Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+@event.listens_for(Engine, "connect")
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    """SQLite is shared by the web, worker and beat processes: WAL lets readers run beside the
+    one writer, busy_timeout makes a writer wait for the lock instead of failing at once."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        # With WAL, NORMAL never corrupts the file; a power cut may lose the last commits only.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,35 @@
+"""Names the web app, beat and workers agree on: Celery task names and queues, and publishing a
+job's message. The job row, not the message, is the source of truth (``core.lifecycle``)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+ANALYZE_JOB_TASK = "tagpulse.analyze_job"
+PREDICT_TEXTS_TASK = "tagpulse.predict_texts"
+DISPATCH_TRACKERS_TASK = "tagpulse.dispatch_due_trackers"
+REAP_STALE_JOBS_TASK = "tagpulse.reap_stale_jobs"
+JOBS_QUEUE = "celery"
+# Short tasks (beat's housekeeping, free-text scoring) get their own queue: behind a backlog of
+# thousands of jobs they would expire or time out before a worker reached them. Every worker
+# consumes both queues.
+SHORT_QUEUE = "short"
+
+
+def publish_job(job_id: int) -> bool:
+    """Hand the job's message to the broker. False (logged, not raised) when it is unreachable;
+    the caller records that on the job so the reaper publishes it later."""
+    celery = current_app.extensions["celery"]
+    try:
+        task_id = f"job-{job_id}-{uuid.uuid4().hex[:8]}"
+        celery.send_task(ANALYZE_JOB_TASK, args=[job_id], task_id=task_id)
+    except Exception as exc:  # broker unreachable: the job row is safe in the database
+        log.warning("could not publish job %s (%s: %s); the reaper will retry",
+                    job_id, type(exc).__name__, exc)
+        return False
+    return True
