@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select  # noqa: E402
 
+from core.db import db  # noqa: E402
+from core.models import Job, JobTweet, Tweet  # noqa: E402
 from tests.support.processes import start_worker  # noqa: E402
 from tests.support.stack import running_stack  # noqa: E402
-from webapp.extensions import db  # noqa: E402
-from webapp.models import Job, JobTweet, Tweet  # noqa: E402
 from worker.sources import get_source  # noqa: E402
 from worker.sources.sample import popular_hashtags  # noqa: E402
 
