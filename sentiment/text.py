@@ -7,6 +7,10 @@ and serving (``sentiment.predict``) both call :func:`normalize` and nothing else
 The output is a lower-cased, space-separated token string that the model's ``TextVectorization``
 layer splits on whitespace. It follows the TweetEval convention the training data uses: user
 mentions become ``@user`` and URLs are dropped.
+
+Words in the scope of a negation carry a ``_neg`` suffix (``not good`` becomes ``not good_neg``):
+the classic scope of Das & Chen (2001) and Pang et al. (2002), from a negation cue up to the
+next clause punctuation or "but". A bag of n-grams otherwise reads "not good" mostly as "good".
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["normalize"]
+__all__ = ["NEGATION_SUFFIX", "normalize"]
 
 # TweetEval's 2013 SemEval tweets carry literal "\u2019" escape sequences as text.
 _LITERAL_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
@@ -41,6 +45,15 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+NEGATION_SUFFIX = "_neg"
+# Negation cues: these words, any contraction ending in "n't", and the same without apostrophe.
+_NEGATION_WORDS = frozenset({
+    "not", "no", "never", "cannot", "nothing", "nobody", "none", "nowhere", "neither", "nor",
+    "without", "ain", "aint", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent",
+    "cant", "couldnt", "wont", "wouldnt", "shouldnt", "havent", "hasnt", "hadnt",
+})
+# Where a negation's scope ends: clause punctuation, and "but", which turns the sentence round.
+_SCOPE_ENDS = frozenset('.,!?;:…"') | {"but"}
 
 
 def _decode_escape(match: re.Match[str]) -> str:
@@ -66,4 +79,22 @@ def normalize(text: str) -> str:
         text = _MENTION.sub("@user", text)
     text = _QUOTES.sub(_straight_quote, text)
     text = _REPEATS.sub(r"\1\1\1", _EMOJI_NOISE.sub("", text))
-    return " ".join(_TOKEN.findall(text))
+    return " ".join(_mark_negation(_TOKEN.findall(text)))
+
+
+def _is_negation(token: str) -> bool:
+    return token in _NEGATION_WORDS or token.endswith("n't")
+
+
+def _mark_negation(tokens: list[str]) -> list[str]:
+    """Suffix the words between a negation cue and the end of its scope with ``_neg``."""
+    negated = False
+    for index, token in enumerate(tokens):
+        if token in _SCOPE_ENDS:
+            negated = False
+        elif _is_negation(token):
+            negated = True
+        elif negated and token[0].isalnum() and not token.endswith(NEGATION_SUFFIX):
+            # Words only: emoji, "#" and "@user" keep one token whatever their context.
+            tokens[index] = token + NEGATION_SUFFIX
+    return tokens

@@ -15,6 +15,8 @@ import numpy as np
 from sentiment import LABELS
 from sentiment.inference import NETWORK_LAYER, VECTORIZER_LAYER
 
+KINDS = ("bilstm", "conv1d")
+
 
 @dataclass(frozen=True)
 class NetworkSpec:
@@ -24,6 +26,7 @@ class NetworkSpec:
     units: int = 64
     dropout: float = 0.4
     train_embeddings: bool = True
+    attention: bool = False  # bilstm only: attention pooling over time instead of max-pooling
 
 
 def make_vectorizer(vocabulary: list[str], sequence_length: int) -> keras.layers.TextVectorization:
@@ -36,8 +39,13 @@ def make_vectorizer(vocabulary: list[str], sequence_length: int) -> keras.layers
 
 def build_network(spec: NetworkSpec, embedding_matrix: np.ndarray,
                   sequence_length: int) -> keras.Model:
-    """Token ids ``(batch, sequence_length)`` in, class probabilities out."""
-    token_ids = keras.Input(shape=(sequence_length,), dtype="int64", name="token_ids")
+    """Token ids ``(batch, sequence_length)`` in, class logits out (softmax comes at assembly).
+
+    Logits rather than probabilities: members of an ensemble are averaged, and the calibrated
+    class offsets added, in logit space, and the loss is computed from logits.
+    """
+    token_ids = keras.Input(shape=(sequence_length,), dtype="int64",
+                            name=f"{spec.kind}_token_ids")
     vocab_size, dim = embedding_matrix.shape
     embedding = keras.layers.Embedding(vocab_size, dim, trainable=spec.train_embeddings,
                                        name="embedding")
@@ -50,7 +58,8 @@ def build_network(spec: NetworkSpec, embedding_matrix: np.ndarray,
         # (max-pooling cannot use one): the padding id has a learnt vector of its own.
         x = keras.layers.Bidirectional(
             keras.layers.LSTM(spec.units, return_sequences=True, name="lstm"), name="bilstm")(x)
-        x = keras.layers.GlobalMaxPooling1D(name="max_over_time")(x)
+        x = _attention_pooling(x) if spec.attention else (
+            keras.layers.GlobalMaxPooling1D(name="max_over_time")(x))
     elif spec.kind == "conv1d":
         branches = [
             keras.layers.GlobalMaxPooling1D(name=f"max_over_time_{width}")(
@@ -64,12 +73,36 @@ def build_network(spec: NetworkSpec, embedding_matrix: np.ndarray,
     x = keras.layers.Dropout(spec.dropout, name="features_dropout")(x)
     x = keras.layers.Dense(spec.units, activation="relu", name="hidden")(x)
     x = keras.layers.Dropout(spec.dropout, name="hidden_dropout")(x)
-    probs = keras.layers.Dense(len(LABELS), activation="softmax", name="probs")(x)
-    network = keras.Model(token_ids, probs, name=NETWORK_LAYER)
+    logits = keras.layers.Dense(len(LABELS), name="logits")(x)
+    network = keras.Model(token_ids, logits, name=spec.kind)
     # Set after building, not through a Constant initializer: that would write the whole
     # matrix into the saved model's config.json as text (66 MB instead of 12 MB of weights).
     embedding.set_weights([embedding_matrix])
     return network
+
+
+def _attention_pooling(steps: keras.KerasTensor) -> keras.KerasTensor:
+    """Weighted sum over time with learnt weights (Baziotis et al. 2017, DataStories).
+
+    Built from stock layers so the saved file needs no custom code: a score per step, a softmax
+    over the steps, and the dot product of those weights with the steps.
+    """
+    scores = keras.layers.Dense(1, activation="tanh", name="attention_score")(steps)
+    weights = keras.layers.Softmax(axis=1, name="attention_weights")(scores)
+    pooled = keras.layers.Dot(axes=1, name="attention_pool")([weights, steps])
+    return keras.layers.Flatten(name="attended")(pooled)
+
+
+def combine(members: list[keras.Model], sequence_length: int) -> keras.Model:
+    """One network over token ids: the members' logits averaged, then a softmax.
+
+    With a single member this is that member plus its softmax.
+    """
+    token_ids = keras.Input(shape=(sequence_length,), dtype="int64", name="token_ids")
+    logits = [member(token_ids) for member in members]
+    averaged = keras.layers.Average(name="mean_logits")(logits) if len(logits) > 1 else logits[0]
+    probs = keras.layers.Activation("softmax", name="probs")(averaged)
+    return keras.Model(token_ids, probs, name=NETWORK_LAYER)
 
 
 def assemble(vectorizer: keras.layers.TextVectorization, network: keras.Model,

@@ -89,6 +89,43 @@ def sentiment140_sample() -> LabelledTexts:
                      [NEGATIVE if row["polarity"] == "0" else POSITIVE for row in rows])
 
 
+def sentiment140_distant() -> LabelledTexts:
+    """Sentiment140's 100k emoticon-labelled tweets, for distant-supervision pre-training.
+
+    Binary and noisy (labels NEGATIVE or POSITIVE). Every text that is also in the 2,000-row
+    evaluation sample is left out, so that sample stays unseen by training.
+    """
+    held_out = set(sentiment140_sample().texts)
+    texts, labels = [], []
+    for row in _csv_rows(DATA_DIR / "sentiment140_100k.csv.gz"):
+        text = _repair_mojibake(row["text"])
+        if text not in held_out:
+            texts.append(text)
+            labels.append(NEGATIVE if row["polarity"] == "0" else POSITIVE)
+    return _labelled("sentiment140", texts, labels)
+
+
+def split_selection(labelled: LabelledTexts, fraction: float,
+                    seed: int) -> tuple[LabelledTexts, LabelledTexts]:
+    """``(fit, selection)``: a stratified, seeded ``fraction`` of rows held out for selection.
+
+    Epochs, candidates and thresholds are chosen on the selection rows, so TweetEval validation
+    stays untouched and its figure is an honest estimate.
+    """
+    rng = np.random.default_rng(seed)
+    chosen = np.zeros(len(labelled), dtype=bool)
+    for label in np.unique(labelled.labels):
+        rows = np.flatnonzero(labelled.labels == label)
+        chosen[rng.permutation(rows)[: round(fraction * len(rows))]] = True
+
+    def subset(mask: np.ndarray, suffix: str) -> LabelledTexts:
+        rows = np.flatnonzero(mask)
+        return LabelledTexts(f"{labelled.name}_{suffix}", [labelled.texts[i] for i in rows],
+                             labelled.labels[rows])
+
+    return subset(~chosen, "fit"), subset(chosen, "selection")
+
+
 def unlabeled_texts() -> list[str]:
     """Raw tweets of the other TweetEval tasks, for Word2Vec only."""
     return _lines(UNLABELED_PATH)
@@ -98,6 +135,7 @@ SOURCES = {
     "tweeteval": lambda: tweeteval("train"),
     "tweet_sentiment_extraction": tweet_sentiment_extraction,
     "airline": airline,
+    "sentiment140": sentiment140_distant,  # noisy binary labels: pre-training only by default
 }
 
 

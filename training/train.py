@@ -1,8 +1,11 @@
-"""Reproduce the shipped model: ``python -m training.train`` (about 10 minutes on 2 cores).
+"""Reproduce the shipped model: ``python -m training.train`` (about 25 minutes on 2 cores).
 
-Word2Vec on every tweet text we have, then each candidate network (BiLSTM, Conv1D) trained on
-the labelled sets, early-stopped on TweetEval validation macro recall; the best candidate is
-saved as one ``.keras`` file taking raw normalised strings.
+Word2Vec on every tweet text we have; each candidate network (Conv1D, BiLSTM with attention)
+pre-trained on Sentiment140's emoticon labels (distant supervision), then fine-tuned on TweetEval
+train. Epochs, candidates (each alone or their ensemble) and the class offsets that set the
+decision thresholds are all chosen on a selection split carved from TweetEval train, so TweetEval
+validation stays untouched for reporting. The choice is saved as one ``.keras`` file taking raw
+normalised strings.
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ import tensorflow as tf
 
 from sentiment import DEFAULT_MODEL_PATH, LABELS, normalize
 from training import data
-from training.architectures import NetworkSpec, assemble, build_network, make_vectorizer
+from training.architectures import (
+    KINDS,
+    NetworkSpec,
+    assemble,
+    build_network,
+    combine,
+    make_vectorizer,
+)
+from training.calibration import class_offsets
 from training.embeddings import build_embeddings, train_word2vec
 from training.metrics import macro_recall
 
@@ -34,43 +45,69 @@ RUN_REPORT = "training_run.json"
 class TrainConfig:
     """Everything that decides the shipped model; the defaults are the shipped recipe."""
 
-    # Labelled sets trained on. Adding Tweet Sentiment Extraction and airline lowered validation
-    # macro recall with this recipe (68.3 vs 69.3; see the model card), so only TweetEval.
+    # Labelled sets fine-tuned on; a selection split is carved from TweetEval train (required).
+    # Adding Tweet Sentiment Extraction and airline lowered macro recall (see the model card).
     sources: tuple[str, ...] = ("tweeteval",)
     # Texts (not labels) of these sets join the Word2Vec corpus whether or not they are trained on.
-    word2vec_sources: tuple[str, ...] = ("tweeteval", "tweet_sentiment_extraction", "airline")
-    candidates: tuple[NetworkSpec, ...] = (NetworkSpec("bilstm"), NetworkSpec("conv1d", units=128))
+    word2vec_sources: tuple[str, ...] = ("tweeteval", "tweet_sentiment_extraction", "airline",
+                                         "sentiment140")
+    # Distant supervision: noisy emoticon labels, trained on before the hand-labelled sets.
+    pretrain_sources: tuple[str, ...] = ("sentiment140",)
+    candidates: tuple[NetworkSpec, ...] = (
+        NetworkSpec("conv1d", units=128),
+        NetworkSpec("bilstm", units=32, attention=True),
+    )
+    ensemble: bool = True  # also consider the mean of all candidates' logits
+    calibrate: bool = True  # choose class offsets (decision thresholds) on the selection split
+    selection_fraction: float = 0.1
     use_unlabeled: bool = True  # add the unlabeled tweets to the Word2Vec corpus
     sequence_length: int = 50
-    max_tokens: int = 30_000
+    # Two members' embeddings must fit in the 25 MB file: 2 x 25,000 x 100 floats = 20 MB.
+    max_tokens: int = 25_000
     embedding_dim: int = 100
     word2vec_epochs: int = 5
+    pretrain_epochs: int = 1
     epochs: int = 6
     patience: int = 2
     batch_size: int = 256
     learning_rate: float = 1e-3
+    label_smoothing: float = 0.1
     seed: int = 1234
     max_rows: int | None = None  # per labelled set; for quick runs and tests
 
 
 @dataclass
 class CandidateResult:
-    """How one candidate network did on validation, epoch by epoch."""
+    """How one candidate network did on the selection split, epoch by epoch."""
 
     spec: NetworkSpec
-    val_macro_recall: list[float] = field(default_factory=list)
+    selection_macro_recall: list[float] = field(default_factory=list)
+    pretrain_seconds: float = 0.0
     seconds: float = 0.0
 
     @property
     def best(self) -> float:
-        return max(self.val_macro_recall, default=0.0)
+        return max(self.selection_macro_recall, default=0.0)
 
 
-class BestOnValidation(keras.callbacks.Callback):
-    """Early stopping on validation macro recall, keeping the best epoch's weights.
+@dataclass(frozen=True)
+class Prepared:
+    """The data of one run, normalised, split and turned into token ids."""
+
+    fit: data.LabelledTexts
+    selection: data.LabelledTexts
+    pretrain: data.LabelledTexts | None
+    ids: dict[str, np.ndarray]  # "fit", "selection", "pretrain"
+    matrix: np.ndarray
+    vectorizer: keras.layers.TextVectorization
+    report: dict
+
+
+class BestOnSelection(keras.callbacks.Callback):
+    """Early stopping on selection-split macro recall, keeping the best epoch's weights.
 
     Keras' EarlyStopping watches a logged metric; macro recall is not one, so it is computed
-    here on the whole validation set at the end of each epoch.
+    here on the whole selection split at the end of each epoch.
     """
 
     def __init__(self, token_ids: np.ndarray, labels: np.ndarray, patience: int,
@@ -83,12 +120,12 @@ class BestOnValidation(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         predicted = self.model.predict(self._token_ids, batch_size=1024, verbose=0).argmax(1)
         recall = round(100 * macro_recall(self._labels, predicted), 2)
-        history = self._result.val_macro_recall
+        history = self._result.selection_macro_recall
         if recall > max(history, default=-1.0):
             self._best_weights = self.model.get_weights()
         history.append(recall)
-        print(f"  epoch {epoch + 1}: val macro recall {recall:.2f} (best {max(history):.2f})",
-              flush=True)
+        print(f"  epoch {epoch + 1}: selection macro recall {recall:.2f} "
+              f"(best {max(history):.2f})", flush=True)
         if len(history) - 1 - int(np.argmax(history)) >= self._patience:
             self.model.stop_training = True
 
@@ -131,29 +168,118 @@ def word2vec_corpus(config: TrainConfig, sets: dict[str, data.LabelledTexts]) ->
     return texts
 
 
-def train_candidate(spec: NetworkSpec, config: TrainConfig, matrix: np.ndarray,
-                    train_ids: np.ndarray, train: data.LabelledTexts,
-                    val_ids: np.ndarray, val: data.LabelledTexts) -> tuple[keras.Model,
-                                                                            CandidateResult]:
-    """Fit one network; returns it with its best validation epoch's weights."""
+def prepare(config: TrainConfig) -> Prepared:
+    """Load, normalise and split the data, train Word2Vec and vectorise everything."""
+    names = dict.fromkeys(config.sources + config.word2vec_sources + config.pretrain_sources)
+    sets = {name: normalized(data.SOURCES[name](), config.max_rows) for name in names}
+    tweeteval_fit, selection = data.split_selection(sets["tweeteval"], config.selection_fraction,
+                                                    config.seed)
+    fit = concatenate([tweeteval_fit] + [sets[name] for name in config.sources
+                                         if name != "tweeteval"])
+    pretrain = (concatenate([sets[name] for name in config.pretrain_sources])
+                if config.pretrain_sources else None)
+    print(f"labelled rows: fit {len(fit):,} ({fit.name}), selection {len(selection):,}, "
+          f"pre-training {len(pretrain) if pretrain else 0:,}", flush=True)
+    corpus = word2vec_corpus(config, sets)
+    word2vec = train_word2vec(corpus, config.embedding_dim, config.word2vec_epochs, config.seed)
+    embeddings = build_embeddings(word2vec, config.max_tokens, config.seed)
+    vectorizer = make_vectorizer(embeddings.vocabulary, config.sequence_length)
+    ids = {"fit": vectorize(vectorizer, fit.texts),
+           "selection": vectorize(vectorizer, selection.texts)}
+    if pretrain is not None:
+        ids["pretrain"] = vectorize(vectorizer, pretrain.texts)
+    report = {"fit_rows": len(fit), "selection_rows": len(selection),
+              "pretrain_rows": len(pretrain) if pretrain else 0,
+              "word2vec_corpus_tweets": len(corpus), "word2vec_words": len(word2vec.wv)}
+    return Prepared(fit, selection, pretrain, ids, embeddings.matrix, vectorizer, report)
+
+
+def one_hot(labels: np.ndarray) -> np.ndarray:
+    return np.eye(len(LABELS), dtype=np.float32)[labels]
+
+
+def train_candidate(spec: NetworkSpec, config: TrainConfig,
+                    prepared: Prepared) -> tuple[keras.Model, CandidateResult]:
+    """Pre-train (if configured) then fine-tune one network; returns its best selection epoch."""
     keras.utils.set_random_seed(config.seed)
-    network = build_network(spec, matrix, config.sequence_length)
-    network.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
-                    loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    network = build_network(spec, prepared.matrix, config.sequence_length)
     result = CandidateResult(spec)
-    started = time.perf_counter()
+    loss = keras.losses.CategoricalCrossentropy(from_logits=True,
+                                                label_smoothing=config.label_smoothing)
     print(f"== {spec.kind}: {network.count_params():,} parameters", flush=True)
+    if prepared.pretrain is not None and config.pretrain_epochs > 0:
+        started = time.perf_counter()
+        network.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=loss)
+        network.fit(prepared.ids["pretrain"], one_hot(prepared.pretrain.labels),
+                    batch_size=config.batch_size, epochs=config.pretrain_epochs, shuffle=True,
+                    verbose=2)
+        result.pretrain_seconds = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    # A fresh optimizer: the pre-training moments describe another task.
+    network.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=loss)
+    weights = class_weights(prepared.fit.labels)
     network.fit(
-        train_ids, train.labels, batch_size=config.batch_size, epochs=config.epochs,
-        class_weight=class_weights(train.labels), shuffle=True, verbose=1,
-        callbacks=[BestOnValidation(val_ids, val.labels, config.patience, result)],
+        prepared.ids["fit"], one_hot(prepared.fit.labels), batch_size=config.batch_size,
+        epochs=config.epochs, sample_weight=np.array([weights[y] for y in prepared.fit.labels]),
+        shuffle=True, verbose=2,
+        callbacks=[BestOnSelection(prepared.ids["selection"], prepared.selection.labels,
+                                   config.patience, result)],
     )
     result.seconds = round(time.perf_counter() - started, 1)
     return network, result
 
 
+def choose(config: TrainConfig, trained: list[tuple[keras.Model, CandidateResult]],
+           prepared: Prepared) -> tuple[list[int], np.ndarray, list[dict]]:
+    """Members and class offsets of the best option on the selection split.
+
+    Options are each candidate alone and, with ``config.ensemble``, all of them averaged; each
+    is scored after its own calibration. Returns (member indices, offsets, every option's
+    figures).
+    """
+    labels = prepared.selection.labels
+    logits = [network.predict(prepared.ids["selection"], batch_size=1024, verbose=0)
+              for network, _ in trained]
+    options = [[index] for index in range(len(trained))]
+    if config.ensemble and len(trained) > 1:
+        options.append(list(range(len(trained))))
+    figures, best = [], None
+    for members in options:
+        mean = np.mean([logits[index] for index in members], axis=0)
+        offsets = class_offsets(mean, labels) if config.calibrate else np.zeros(3, np.float32)
+        raw = round(100 * macro_recall(labels, mean.argmax(1)), 2)
+        calibrated = round(100 * macro_recall(labels, (mean + offsets).argmax(1)), 2)
+        figures.append({"members": [trained[index][1].spec.kind for index in members],
+                        "selection_macro_recall": raw,
+                        "offsets": [round(float(value), 2) for value in offsets],
+                        "calibrated_selection_macro_recall": calibrated})
+        print(f"option {'+'.join(figures[-1]['members'])}: selection macro recall {raw:.2f}, "
+              f"calibrated {calibrated:.2f} (offsets {figures[-1]['offsets']})", flush=True)
+        if best is None or calibrated > best[0]:
+            best = (calibrated, members, offsets)
+    return best[1], best[2], figures
+
+
+def shipped_network(config: TrainConfig, trained: list[tuple[keras.Model, CandidateResult]],
+                    members: list[int], offsets: np.ndarray, matrix: np.ndarray) -> keras.Model:
+    """Fresh copies of the chosen members (no optimizer state), offsets folded into the logits.
+
+    Adding the same offsets to each member's output bias adds them to the mean of the logits.
+    """
+    copies = []
+    for index in members:
+        network, result = trained[index]
+        clean = build_network(result.spec, matrix, config.sequence_length)
+        clean.set_weights(network.get_weights())
+        output = clean.get_layer("logits")
+        kernel, bias = output.get_weights()
+        output.set_weights([kernel, bias + offsets])
+        copies.append(clean)
+    return combine(copies, config.sequence_length)
+
+
 def run(config: TrainConfig, out: Path) -> dict:
-    """Train all candidates, save the best to ``out``, and return the run report."""
+    """Train all candidates, save the best option to ``out``, and return the run report."""
     started = time.perf_counter()
     # Fresh layer-name counters: an unnamed inner layer ("string_lookup_1") would otherwise make a
     # second run in the same process save a different file.
@@ -161,40 +287,29 @@ def run(config: TrainConfig, out: Path) -> dict:
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
 
-    sets = {name: normalized(data.SOURCES[name](), config.max_rows)
-            for name in dict.fromkeys(config.sources + config.word2vec_sources)}
-    train = concatenate([sets[name] for name in config.sources])
-    val = normalized(data.tweeteval("val"), config.max_rows)
-    print(f"labelled rows: train {len(train):,} ({train.name}), val {len(val):,}", flush=True)
-    corpus = word2vec_corpus(config, sets)
-    word2vec = train_word2vec(corpus, config.embedding_dim, config.word2vec_epochs, config.seed)
-    embeddings = build_embeddings(word2vec, config.max_tokens, config.seed)
-    vectorizer = make_vectorizer(embeddings.vocabulary, config.sequence_length)
-    train_ids, val_ids = vectorize(vectorizer, train.texts), vectorize(vectorizer, val.texts)
+    prepared = prepare(config)
+    trained = [train_candidate(spec, config, prepared) for spec in config.candidates]
+    members, offsets, options = choose(config, trained, prepared)
+    kinds = [trained[index][1].spec.kind for index in members]
+    name = f"{kinds[0] if len(kinds) == 1 else 'ensemble'}-w2v"
+    chosen = next(option for option in options if option["members"] == kinds)
+    print(f"chosen: {name} ({'+'.join(kinds)}; calibrated selection macro recall "
+          f"{chosen['calibrated_selection_macro_recall']:.2f})", flush=True)
 
-    trained = [train_candidate(spec, config, embeddings.matrix, train_ids, train, val_ids, val)
-               for spec in config.candidates]
-    network, chosen = max(trained, key=lambda pair: pair[1].best)
-    name = f"{chosen.spec.kind}-w2v"
-    print(f"chosen: {name} (val macro recall {chosen.best:.2f})", flush=True)
-
-    # A fresh copy of the network carries the weights without the optimizer state, which would
-    # triple the file size and is useless for serving.
-    clean = build_network(chosen.spec, embeddings.matrix, config.sequence_length)
-    clean.set_weights(network.get_weights())
-    model = assemble(vectorizer, clean, name)
+    network = shipped_network(config, trained, members, offsets, prepared.matrix)
+    model = assemble(prepared.vectorizer, network, name)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
     make_reproducible(out)
 
     report = {
         "model": name,
+        "members": kinds,
         "file_bytes": out.stat().st_size,
-        "train_rows": len(train),
-        "val_rows": len(val),
-        "word2vec_corpus_tweets": len(corpus),
-        "word2vec_words": len(word2vec.wv),
+        **prepared.report,
         "candidates": [asdict(result) | {"best": result.best} for _, result in trained],
+        "options": options,
+        "chosen": chosen,
         "config": asdict(config),
         "wall_seconds": round(time.perf_counter() - started, 1),
     }
@@ -232,12 +347,15 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH,
                         help="where to write the .keras file (default: the shipped model)")
     parser.add_argument("--sources", nargs="+", choices=sorted(data.SOURCES),
-                        help="labelled training sets (default: tweeteval)")
-    parser.add_argument("--kinds", nargs="+", choices=["bilstm", "conv1d"],
+                        help="labelled sets fine-tuned on (default: tweeteval; it is required)")
+    parser.add_argument("--kinds", nargs="+", choices=KINDS,
                         help="candidate networks to train (default: both)")
     parser.add_argument("--max-rows", type=int, help="cap rows per set (quick runs)")
     parser.add_argument("--epochs", type=int)
+    parser.add_argument("--pretrain-epochs", type=int,
+                        help="epochs of distant supervision on Sentiment140 (0: none)")
     parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--label-smoothing", type=float)
     parser.add_argument("--max-tokens", type=int)
     parser.add_argument("--embedding-dim", type=int)
     parser.add_argument("--word2vec-epochs", type=int)
@@ -245,6 +363,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
                         help="keep the Word2Vec vectors fixed while training")
     parser.add_argument("--no-unlabeled", action="store_true",
                         help="leave the unlabeled tweets out of the Word2Vec corpus")
+    parser.add_argument("--no-ensemble", action="store_true",
+                        help="choose a single candidate, never the ensemble")
+    parser.add_argument("--no-calibrate", action="store_true",
+                        help="plain argmax, no class offsets")
     args = parser.parse_args(argv)
     config = TrainConfig()
     if args.frozen_embeddings:
@@ -256,11 +378,15 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, Path]:
         if args.kinds else None,
         "max_rows": args.max_rows,
         "epochs": args.epochs,
+        "pretrain_epochs": args.pretrain_epochs,
         "learning_rate": args.learning_rate,
+        "label_smoothing": args.label_smoothing,
         "max_tokens": args.max_tokens,
         "embedding_dim": args.embedding_dim,
         "word2vec_epochs": args.word2vec_epochs,
         "use_unlabeled": False if args.no_unlabeled else None,
+        "ensemble": False if args.no_ensemble else None,
+        "calibrate": False if args.no_calibrate else None,
     }
     return replace(config, **{k: v for k, v in overrides.items() if v is not None}), args.out
 
