@@ -5,11 +5,13 @@ Nothing here ever shows a stack trace; unexpected errors are logged with one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask, jsonify, make_response, render_template, request
 from jinja2 import TemplateNotFound
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from core.db import db
@@ -75,16 +77,23 @@ def register(app: Flask) -> None:
                 response.headers[key] = value
         return response
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(DBAPIError)
-    def handle_database_down(error: Exception):
-        log.warning("database unavailable: %s", type(error).__name__)
-        db.session.rollback()
-        return error_response(503, "The database is unavailable right now; try again shortly.")
-
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return handle_http(error)
+        with contextlib.suppress(Exception):  # the session may be as broken as the database
+            db.session.rollback()
+        if is_database_unavailable(error):
+            log.warning("database unavailable: %s: %s", type(error).__name__, error)
+            return error_response(503, "The database is unavailable right now; try again shortly.")
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, FRIENDLY[500])
+
+
+def is_database_unavailable(error: Exception) -> bool:
+    """Only errors that mean "cannot reach or use the server right now" are a 503. A bad query,
+    a broken constraint or a bug stays a 500 with a traceback in the log, not a misleading
+    "try again shortly"."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated

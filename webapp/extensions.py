@@ -3,6 +3,7 @@
 The database handle is shared with the worker and lives in ``core.db``.
 """
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -11,3 +12,15 @@ from flask_wtf import CSRFProtect
 migrate = Migrate()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _job_submit_limit() -> str:
+    return current_app.config["JOB_SUBMIT_RATE_LIMIT"]
+
+
+def limit_job_submissions(methods: list[str] | None = None):
+    """Everything that creates a job (the API, the home form, "run it again", the seed
+    endpoints) draws on one budget per client: one scope shared by those views, counted in the
+    broker's Redis so every web process sees the same counters. ``methods``: the ones that
+    create a job, where a view also answers others (the home page's GET)."""
+    return limiter.shared_limit(_job_submit_limit, scope="job-submissions", methods=methods)

@@ -9,16 +9,12 @@ from flask import Blueprint, current_app, jsonify, request
 from core.db import db
 from core.models import LABELS, Job
 from webapp import jobs as job_service
-from webapp.extensions import csrf, limiter
+from webapp.extensions import csrf, limit_job_submissions
 from webapp.scoring import score_texts
-from webapp.validation import JobRequest, ValidationError
+from webapp.validation import JobRequest, ValidationError, parse_text
 
 seed_bp = Blueprint("seed", __name__)
 csrf.exempt(seed_bp)
-
-
-def _submit_limit() -> str:
-    return current_app.config["JOB_SUBMIT_RATE_LIMIT"]
 
 
 def wait_for_job(job_id: int, timeout: float) -> Job | None:
@@ -56,7 +52,7 @@ def _run_job_and_wait():
 
 
 @seed_bp.get("/analyzehashtag")
-@limiter.limit(_submit_limit)
+@limit_job_submissions()
 def analyze_hashtag():
     job, error = _run_job_and_wait()
     if error is not None:
@@ -65,7 +61,7 @@ def analyze_hashtag():
 
 
 @seed_bp.get("/gettweets")
-@limiter.limit(_submit_limit)
+@limit_job_submissions()
 def get_tweets():
     job, error = _run_job_and_wait()
     if error is not None:
@@ -80,8 +76,7 @@ def get_tweets():
 @seed_bp.get("/getsentiment")
 def get_sentiment():
     text = request.args.get("text")
-    if not text or not text.strip():
+    if text is None:
         raise ValidationError("Pass the text to score as ?text=...", "text")
-    if len(text) > current_app.config["PREDICT_MAX_CHARS"]:
-        raise ValidationError("The text is too long.", "text")
+    text = parse_text(text, "text", max_chars=current_app.config["PREDICT_MAX_CHARS"])
     return jsonify(score_texts([text])[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms import ValidationError as FieldError
@@ -33,6 +34,10 @@ def _rule(parse):
     return validate
 
 
+def _source_or_default(value):
+    return parse_source(value, default=current_app.config["DEFAULT_SOURCE"])
+
+
 def _percent_rule(form, field) -> None:
     text = (field.data or "").strip().rstrip("%").strip()
     if not text:
@@ -53,7 +58,7 @@ class TrackerForm(FlaskForm):
 
     hashtag = StringField("Hashtag", validators=[_rule(parse_hashtag)])
     source = SelectField("Source", choices=SOURCE_CHOICES, validate_choice=False,
-                         validators=[_rule(parse_source)])
+                         validators=[_rule(_source_or_default)])
     # Text rather than IntegerField so a wrong value gets our message, not WTForms' own.
     interval_minutes = StringField(
         "Every (minutes)", default=str(DEFAULT_INTERVAL_MINUTES),

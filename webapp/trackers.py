@@ -89,8 +89,10 @@ class TrackerRequest:
     given: frozenset[str] = field(default=frozenset(EDITABLE_FIELDS))
 
     @classmethod
-    def from_mapping(cls, body: Any, partial: bool = False) -> TrackerRequest:
-        """Validate a JSON body: all fields for a create, only the present ones when partial."""
+    def from_mapping(cls, body: Any, partial: bool = False,
+                     default_source: str = "sample") -> TrackerRequest:
+        """Validate a JSON body: all fields for a create, only the present ones when partial;
+        a create without a source gets ``default_source`` (the DEFAULT_SOURCE setting)."""
         body = require_object(body)
         reject_unknown_fields(body, set(EDITABLE_FIELDS))
         present = set(body) if partial else set(EDITABLE_FIELDS)
@@ -98,7 +100,7 @@ class TrackerRequest:
         if "hashtag" in present:
             values["hashtag"] = parse_hashtag(body.get("hashtag"))
         if "source" in present:
-            values["source"] = _or_default(body, "source", partial, "sample",
+            values["source"] = _or_default(body, "source", partial, default_source,
                                            parse_source_name)
         if "interval_minutes" in present:
             values["interval_minutes"] = _or_default(body, "interval_minutes", partial,

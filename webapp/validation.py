@@ -46,6 +46,23 @@ def parse_hashtag(value: Any, field: str = "hashtag") -> str:
     return tag
 
 
+def parse_text(value: Any, field: str, *, max_chars: int) -> str:
+    """Free text to score: non-blank, at most ``max_chars``, and real Unicode (a lone surrogate
+    such as "\\udfff" cannot be encoded, stored or sent to a worker)."""
+    if not isinstance(value, str):
+        raise ValidationError("Each text must be a string.", field)
+    if not value.strip():
+        raise ValidationError("Each text must contain something to score (not blank).", field)
+    if len(value) > max_chars:
+        raise ValidationError(f"Each text can be at most {max_chars} characters.", field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("Texts must be valid Unicode: this one contains a lone surrogate "
+                              "escape (such as \\udfff).", field) from None
+    return value
+
+
 def parse_int(value: Any, field: str, *, low: int, high: int, what: str) -> int:
     """An integer in [low, high]; accepts digit strings from forms and query strings."""
     if isinstance(value, bool):

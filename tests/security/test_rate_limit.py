@@ -72,3 +72,31 @@ def test_invalid_submissions_count_against_the_limit(limited_app):
     for _ in range(LIMIT):
         assert client.post("/api/jobs", json={"hashtag": "bad tag"}).status_code == 422
     assert client.post("/api/jobs", json={"hashtag": "python"}).status_code == 429
+
+
+def test_every_way_of_creating_a_job_draws_on_one_budget(limited_app):
+    # Before: each endpoint counted on its own, so /analyzehashtag and /gettweets kept creating
+    # jobs after /api/jobs answered 429.
+    limited_app.config["SEED_WAIT_SECONDS"] = 0.05
+    client = client_at(limited_app, "203.0.113.9")
+    assert client.post("/api/jobs", json={"hashtag": "python"}).status_code == 202
+    assert client.get("/analyzehashtag?text=python").status_code == 504  # created, not done
+    assert client.get("/gettweets?text=python").status_code == 504
+    for refused in (client.post("/api/jobs", json={"hashtag": "python"}),
+                    client.get("/analyzehashtag?text=python"),
+                    client.get("/gettweets?text=python")):
+        assert refused.status_code == 429
+    assert client.get("/").status_code == 200  # reading the home page is not a submission
+
+
+def test_the_budget_is_shared_by_every_web_process(tmp_path):
+    # Two apps stand for two gunicorn processes. Before: the embedded default counted in each
+    # process's memory, so one address got 60 of 70 submissions through a limit of 30.
+    settings = {"RATELIMIT_ENABLED": True, "JOB_SUBMIT_RATE_LIMIT": f"{LIMIT}/minute"}
+    with secured_app(tmp_path / "one", **settings) as one, \
+            secured_app(tmp_path / "two", **settings) as two:
+        assert one.config["RATELIMIT_STORAGE_URI"].startswith("redis+unix://")
+        clients = [client_at(one, "203.0.113.7"), client_at(two, "203.0.113.7")]
+        answers = [clients[i % 2].post("/api/jobs", json={"hashtag": "python"}).status_code
+                   for i in range(LIMIT + 2)]
+        assert answers == [202] * LIMIT + [429, 429]

@@ -46,6 +46,12 @@ def test_hashtag_alone_is_enough_and_defaults_apply(client):
             body["negative_alert_threshold"]) == ("sample", 60, 100, True, None)
 
 
+def test_a_tracker_without_a_source_gets_the_default_source_setting(client, app):
+    # Before: trackers always defaulted to "sample", whatever DEFAULT_SOURCE said.
+    app.config["DEFAULT_SOURCE"] = "x"
+    assert create(client)["source"] == "x"
+
+
 def test_nulls_on_create_mean_defaults(client):
     body = create(client, interval_minutes=None, limit=None, enabled=None, source=None)
     assert (body["interval_minutes"], body["limit"], body["enabled"]) == (60, 100, True)

@@ -70,6 +70,15 @@ def test_hashtag_page_shows_only_that_tags_trackers_and_a_create_form(client, ap
     assert '<input type="hidden" name="hashtag" value="python">' in section
 
 
+def test_the_tracker_form_starts_on_the_default_source_and_falls_back_to_it(client, app):
+    app.config["DEFAULT_SOURCE"] = "x"
+    page = client.get("/tags/python").get_data(as_text=True)
+    section = page[page.index('id="tag-trackers-title"'):]
+    assert re.search(r'<option selected value="x">|<option value="x" selected>', section)
+    assert client.post("/trackers", data=form(source="")).status_code == 303
+    assert trackers(app)[0].source == "x"
+
+
 def test_creating_from_the_hashtag_page_redirects_back_with_a_message(client, app):
     response = client.post("/trackers", data=form(negative_alert_percent="35"))
     assert response.status_code == 303

@@ -40,9 +40,19 @@ def test_predict_without_worker_times_out_with_504(app):
 @pytest.mark.parametrize(
     "body",
     [{}, {"texts": []}, {"texts": "hello"}, {"texts": [1]}, {"texts": ["a"] * 101},
-     {"texts": ["x" * 2001]}, {"texts": ["a"], "extra": 1}],
+     {"texts": ["x" * 2001]}, {"texts": ["a"], "extra": 1},
+     # Before: a lone surrogate was a 500, and "" was accepted here but refused by /getsentiment.
+     {"texts": ["\udfff"]}, {"texts": ["fine", "bad \ud800 half"]}, {"texts": [""]},
+     {"texts": ["   "]}],
 )
 def test_predict_rejects_bad_bodies(client, body):
     response = client.post("/api/predict", json=body)
     assert response.status_code in (400, 422)
     assert response.get_json()["error"]
+
+
+@pytest.mark.parametrize("query", ["?text=", "?text=%20%20"])
+def test_getsentiment_refuses_what_predict_refuses(client, query):
+    response = client.get("/getsentiment" + query)
+    assert response.status_code == 422
+    assert response.get_json()["field"] == "text"

@@ -7,13 +7,9 @@ from flask import abort, current_app, jsonify, request, url_for
 from webapp import jobs as job_service
 from webapp.api import api_bp
 from webapp.api.params import hashtag_arg, label_arg, page_args, status_arg
-from webapp.extensions import limiter
+from webapp.extensions import limit_job_submissions
 from webapp.jobs import SORTS
 from webapp.validation import JobRequest, ValidationError
-
-
-def _submit_limit() -> str:
-    return current_app.config["JOB_SUBMIT_RATE_LIMIT"]
 
 
 def json_body():
@@ -30,7 +26,7 @@ def json_body():
 
 
 @api_bp.post("/jobs")
-@limiter.limit(_submit_limit, methods=["POST"])
+@limit_job_submissions()
 def create_job():
     job_request = JobRequest.from_mapping(
         json_body(), default_source=current_app.config["DEFAULT_SOURCE"])

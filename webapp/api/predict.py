@@ -7,7 +7,12 @@ from flask import current_app, jsonify
 from webapp.api import api_bp
 from webapp.api.jobs import json_body
 from webapp.scoring import score_texts
-from webapp.validation import ValidationError, reject_unknown_fields, require_object
+from webapp.validation import (
+    ValidationError,
+    parse_text,
+    reject_unknown_fields,
+    require_object,
+)
 
 
 def parse_texts(body) -> list[str]:
@@ -20,12 +25,7 @@ def parse_texts(body) -> list[str]:
         raise ValidationError("Send 'texts': a list of 1 or more strings.", "texts")
     if len(texts) > max_texts:
         raise ValidationError(f"Send at most {max_texts} texts per request.", "texts")
-    for text in texts:
-        if not isinstance(text, str):
-            raise ValidationError("Every item of 'texts' must be a string.", "texts")
-        if len(text) > max_chars:
-            raise ValidationError(f"Each text can be at most {max_chars} characters.", "texts")
-    return texts
+    return [parse_text(text, "texts", max_chars=max_chars) for text in texts]
 
 
 @api_bp.post("/predict")

@@ -26,7 +26,8 @@ def _tracker_or_404(tracker_id: int):
 @api_bp.post("/trackers")
 @limiter.limit(_submit_limit, methods=["POST"])
 def create_tracker():
-    tracker = tracker_service.create_tracker(TrackerRequest.from_mapping(json_body()))
+    tracker = tracker_service.create_tracker(TrackerRequest.from_mapping(
+        json_body(), default_source=current_app.config["DEFAULT_SOURCE"]))
     response = jsonify(tracker_service.tracker_to_dict(tracker))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_tracker", tracker_id=tracker.id)

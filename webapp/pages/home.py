@@ -5,15 +5,11 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, url_for
 
 from webapp import jobs as job_service
-from webapp.extensions import limiter
+from webapp.extensions import limit_job_submissions
 from webapp.forms import AnalyseForm
 from webapp.pages import pages_bp
 
 LATEST = 6
-
-
-def submit_limit() -> str:
-    return current_app.config["JOB_SUBMIT_RATE_LIMIT"]
 
 
 def analyse_form() -> AnalyseForm:
@@ -24,7 +20,7 @@ def analyse_form() -> AnalyseForm:
 
 
 @pages_bp.route("/", methods=["GET", "POST"])
-@limiter.limit(submit_limit, methods=["POST"])
+@limit_job_submissions(methods=["POST"])
 def home():
     form = analyse_form()
     if form.validate_on_submit():

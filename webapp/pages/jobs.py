@@ -8,10 +8,9 @@ from core.models import Job
 from webapp import jobs as job_service
 from webapp.api.params import label_arg, page_args, status_arg
 from webapp.exports import csv_rows, export_filename, json_chunks
-from webapp.extensions import limiter
+from webapp.extensions import limit_job_submissions
 from webapp.forms import HistoryFilterForm, RerunForm
 from webapp.pages import pages_bp
-from webapp.pages.home import submit_limit
 from webapp.pages.terms import top_terms
 from webapp.validation import JobRequest, ValidationError
 
@@ -43,7 +42,7 @@ def job(job_id: int):
 
 
 @pages_bp.post("/jobs/<int:job_id>/rerun")
-@limiter.limit(submit_limit)
+@limit_job_submissions()
 def rerun(job_id: int):
     """Run the same analysis again (same hashtag, limit and source) as a new job."""
     old = job_or_404(job_id)

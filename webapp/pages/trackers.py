@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 
 from core.models import Tracker
@@ -151,7 +160,8 @@ def every(minutes: int) -> str:
 
 
 def new_tracker_form(hashtag: str | None) -> TrackerForm:
-    return TrackerForm(formdata=None, hashtag=hashtag or "", next=request.full_path.rstrip("?"))
+    return TrackerForm(formdata=None, hashtag=hashtag or "", next=request.full_path.rstrip("?"),
+                       source=current_app.config["DEFAULT_SOURCE"])
 
 
 def action_form() -> TrackerActionForm:
