@@ -2,9 +2,12 @@
 
 import sqlite3
 
+import psycopg
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -16,6 +19,18 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+# The driver's own errors too: a pool's pre-ping can raise them unwrapped.
+_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, psycopg.OperationalError,
+                psycopg.InterfaceError, sqlite3.OperationalError)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True for "cannot reach or use the database right now" (retry later); False for a bad
+    query, a broken constraint or a bug, which retrying would only repeat."""
+    if isinstance(error, _UNAVAILABLE):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 @event.listens_for(Engine, "connect")

@@ -90,7 +90,10 @@ def holder_is_gone(token: str | None) -> bool:
     if holder is None or holder.host != socket.gethostname():
         return False
     try:
-        return round(psutil.Process(holder.pid).create_time(), 2) != holder.started
+        process = psutil.Process(holder.pid)
+        # A killed process its parent has not reaped yet is a zombie: gone all the same.
+        return (round(process.create_time(), 2) != holder.started
+                or process.status() == psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return True
     except psutil.Error:  # e.g. access denied: it exists
@@ -135,9 +138,29 @@ def mark_published(job_ids: Sequence[int], now: datetime) -> None:
         return
     db.session.execute(
         update(Job).where(Job.id.in_(list(job_ids)), Job.status == QUEUED)
-        .values(published_at=now,
+        .values(published_at=now, reserved_by=None,
                 error=case((Job.error == UNPUBLISHED_NOTE, None), else_=Job.error)))
     db.session.commit()
+
+
+def reserve(job_id: int, holder: LeaseHolder) -> None:
+    """Note that ``holder`` (a worker's main process) took the job's message off the broker.
+
+    Between that and the start of the job the message lives only in that process: if it dies
+    then, ``abandoned_reservations`` finds the job at once instead of after a grace period.
+    """
+    db.session.execute(update(Job).where(Job.id == job_id, Job.status == QUEUED)
+                       .values(reserved_by=holder.token))
+    db.session.commit()
+
+
+def abandoned_reservations(*, batch: int = 500) -> list[int]:
+    """Queued jobs whose message was taken by a worker process on this host that is gone."""
+    rows = db.session.execute(
+        select(Job.id, Job.reserved_by)
+        .where(Job.status == QUEUED, Job.reserved_by.is_not(None))
+        .order_by(Job.id).limit(batch)).all()
+    return [row.id for row in rows if holder_is_gone(row.reserved_by)]
 
 
 # --- running --------------------------------------------------------------------------------
@@ -186,7 +209,8 @@ def claim(job_id: int, holder: LeaseHolder, now: datetime, *, lease: timedelta,
         return Claim(None, "gave-up" if failed else "held")
     taken = _transition(
         job_id, row.status, RUNNING, now, _same_lease(row),
-        lease_owner=holder.token, heartbeat_at=now, started_at=now, retry_at=None,
+        lease_owner=holder.token, reserved_by=None, heartbeat_at=now, started_at=now,
+        retry_at=None,
         attempts=Job.attempts + 1, worker_losses=Job.worker_losses + int(lost),
         fetched=0, scored=0, positive=0, neutral=0, negative=0, mean_score=None, error=None)
     if not taken:

@@ -88,6 +88,9 @@ class Job(db.Model):
     # last said it is alive. A queued job's scheduled retry is due at retry_at; published_at is
     # None while its message has not reached the broker.
     lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The worker process that took the queued job's message off the broker (not yet started):
+    # if that process dies, the message is gone with it and the reaper republishes at once.
+    reserved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -50,6 +50,8 @@ def celery_init_app(app: Flask) -> Celery:
             "options": {"expires": reap_every},
         },
     }
+    # Signal handlers in the worker's main process run outside any task: they reach the app here.
+    celery_app.flask_app = app
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app

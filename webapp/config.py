@@ -89,6 +89,9 @@ def celery_settings(instance: Path) -> dict[str, Any]:
         # few minutes must not leave a stack without workers.
         "broker_connection_max_retries": None,
         "worker_concurrency": _int("WORKER_CONCURRENCY", 2),
+        # A pool process loads TensorFlow and the model before it says it is up (5-10 s on two
+        # busy cores); Celery's default of 4 s killed new children over and over.
+        "worker_proc_alive_timeout": _float("WORKER_START_TIMEOUT", 60.0),
         # Publishing must never hang a web request: the job row is the source of truth and the
         # reaper re-enqueues a queued job whose message never made it to the broker.
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0.1,

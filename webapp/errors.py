@@ -10,11 +10,9 @@ import logging
 
 from flask import Flask, jsonify, make_response, render_template, request
 from jinja2 import TemplateNotFound
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from core.db import db
+from core.db import db, is_database_unavailable
 from webapp.validation import ValidationError
 
 log = logging.getLogger(__name__)
@@ -83,17 +81,11 @@ def register(app: Flask) -> None:
             return handle_http(error)
         with contextlib.suppress(Exception):  # the session may be as broken as the database
             db.session.rollback()
+        # Only "cannot reach the database" is a 503: a bad query, a broken constraint or a bug
+        # is a 500 with its traceback in the log, not a misleading "try again shortly".
         if is_database_unavailable(error):
             log.warning("database unavailable: %s: %s", type(error).__name__, error)
             return error_response(503, "The database is unavailable right now; try again shortly.")
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, FRIENDLY[500])
 
-
-def is_database_unavailable(error: Exception) -> bool:
-    """Only errors that mean "cannot reach or use the server right now" are a 503. A bad query,
-    a broken constraint or a bug stays a 500 with a traceback in the log, not a misleading
-    "try again shortly"."""
-    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated

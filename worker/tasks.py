@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import task_received, worker_process_init
 from flask import current_app
 from kombu.exceptions import ChannelError
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from core import lifecycle
-from core.db import db
+from core.db import db, is_database_unavailable
 from core.models import Job, utcnow
 from core.queue import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK, publish_job
-from worker import model_runtime, pipeline, reaper, tracking
+from worker import message_guard, model_runtime, pipeline, reaper, tracking
 from worker.sources import SourceError, SourceRateLimited, SourceUnavailable, get_source
 
 log = logging.getLogger(__name__)
+message_guard.install()
 
 SOURCE_RETRIES = 4
 RATE_LIMIT_RETRIES = 8
@@ -73,18 +75,46 @@ def analyze_job(self, job_id: int) -> str | None:
         limit = current_app.config["CELERY"]["task_soft_time_limit"]
         lifecycle.fail(job_id, f"The job took longer than its {limit} s time limit.")
         return "failed"
-    except (OperationalError, InterfaceError) as exc:
-        # The database went away mid-job: retry the whole job later; storage is idempotent.
-        # This process still holds the lease, so its retry takes the job back at once; if
-        # another worker gets the message first, the reaper requeues the job once the lease
-        # lapses.
-        log.warning("database unavailable during job %s: %s", job_id, type(exc).__name__)
-        db.session.rollback()
-        raise self.retry(countdown=min(30, 2 ** retries), exc=exc) from None
-    except Exception:
+    except Exception as exc:
+        if is_database_unavailable(exc):
+            # The database went away mid-job: retry the whole job later; storage is idempotent.
+            # This process still holds the lease, so its retry takes the job back at once; if
+            # another worker gets the message first, the reaper requeues the job once the
+            # lease lapses.
+            log.warning("database unavailable during job %s: %s", job_id, type(exc).__name__)
+            with contextlib.suppress(Exception):
+                db.session.rollback()
+            raise self.retry(countdown=min(30, 2 ** retries), exc=exc) from None
         log.exception("job %s failed unexpectedly", job_id)
         lifecycle.fail(job_id, "An internal error stopped this job; it has been logged.")
         return "failed"
+
+
+@worker_process_init.connect
+def fresh_database_connections(**_kwargs) -> None:
+    """A pool process forked after the main process used the database (noting reservations)
+    would share its connections' sockets: drop them, without closing the parent's."""
+    from celery import current_app as celery_app
+
+    with celery_app.flask_app.app_context():
+        db.engine.dispose(close=False)
+
+
+@task_received.connect
+def note_reservation(request=None, **_kwargs) -> None:
+    """In the worker's main process, as a job's message arrives: record who holds it, so the
+    reaper republishes it at once if this process dies before a pool process starts the job."""
+    if request is None or request.name != ANALYZE_JOB_TASK or not request.args:
+        return
+    app = request.task.app.flask_app
+    try:
+        with app.app_context():
+            lifecycle.reserve(int(request.args[0]), lifecycle.LeaseHolder.current())
+    except Exception as exc:  # never stop a delivery over bookkeeping; the grace path remains
+        log.warning("could not note the reservation of job %s: %s", request.args[0], exc)
+    finally:
+        with app.app_context():
+            db.session.remove()
 
 
 @shared_task(name=PREDICT_TEXTS_TASK, ignore_result=False)

@@ -1,4 +1,4 @@
-"""job leases: lease owner, worker losses, retry_at, published_at
+"""job leases: lease owner, reservation, worker losses, retry_at, published_at
 
 Revision ID: 0002
 Revises: 0001
@@ -21,6 +21,7 @@ def upgrade():
     op.add_column("jobs", sa.Column("worker_losses", sa.Integer(), nullable=False,
                                     server_default="0"))
     op.add_column("jobs", sa.Column("lease_owner", sa.String(length=200), nullable=True))
+    op.add_column("jobs", sa.Column("reserved_by", sa.String(length=200), nullable=True))
     op.add_column("jobs", sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("jobs", sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_jobs_status_heartbeat_at", "jobs", ["status", "heartbeat_at"])
@@ -35,5 +36,6 @@ def downgrade():
     with op.batch_alter_table("jobs") as batch:
         batch.drop_column("published_at")
         batch.drop_column("retry_at")
+        batch.drop_column("reserved_by")
         batch.drop_column("lease_owner")
         batch.drop_column("worker_losses")
