@@ -5,6 +5,7 @@ Tasks run inside ``app.app_context()`` so they use the same models and configura
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import Celery, Task
@@ -18,6 +19,31 @@ from core.queue import (
     REAP_STALE_JOBS_TASK,
     SHORT_QUEUE,
 )
+
+HOUSEKEEPING = (REAP_STALE_JOBS_TASK, DISPATCH_TRACKERS_TASK, "reap-stale-jobs",
+                "dispatch-due-trackers")
+
+
+class QuietHousekeeping(logging.Filter):
+    """Drop the routine INFO lines (sent, received, succeeded) of beat's every-few-seconds
+    housekeeping: left running for days they were most of the log. Their warnings, errors and
+    the reaper's own report of what it recovered still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad record is not ours to judge
+            return True
+        return not any(name in message for name in HOUSEKEEPING)
+
+
+def quiet_housekeeping_logs() -> None:
+    for name in ("celery.beat", "celery.worker.strategy", "celery.app.trace"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, QuietHousekeeping) for f in logger.filters):
+            logger.addFilter(QuietHousekeeping())
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -52,6 +78,7 @@ def celery_init_app(app: Flask) -> Celery:
     }
     # Signal handlers in the worker's main process run outside any task: they reach the app here.
     celery_app.flask_app = app
+    quiet_housekeeping_logs()
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
