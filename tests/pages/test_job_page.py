@@ -45,6 +45,15 @@ def test_queued_job_shows_an_indeterminate_progress_bar_and_polls(client, ctx):
     assert "Tweets appear here as they are scored." in html
 
 
+def test_a_job_waiting_for_the_task_queue_says_so(client, ctx):
+    # Before: a job whose message never reached the broker sat "queued" with no word of why.
+    from core.lifecycle import UNPUBLISHED_NOTE
+
+    job = make_job("Python", status="queued", error=UNPUBLISHED_NOTE, published_at=None)
+    html = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert f"Queued: {UNPUBLISHED_NOTE}" in html
+
+
 def test_running_job_shows_progress_and_tweets_so_far(client, ctx):
     job = make_job("Python", status="running", limit=200)
     add_tweets(job, MIXED[:2])

@@ -114,8 +114,9 @@ function renderProgress(job) {
   }
   const heading = document.getElementById("progress-heading");
   if (heading) heading.textContent = job.status === "queued" ? "Waiting for a worker…" : "Scoring tweets…";
+  // A queued job's error is a note: why it waits (a scheduled retry, an unreachable queue).
   const message = job.status === "queued"
-    ? "Queued: waiting for a worker to pick this analysis up."
+    ? `Queued: ${job.error || "waiting for a worker to pick this analysis up."}`
     : `${scored} of up to ${limit} tweets scored (${fetched} fetched).`;
   const text = document.getElementById("progress-text");
   if (text) text.textContent = message;
