@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import db
 from core.models import Job
 from webapp.jobs import iso
+
+
+def model_versions(hashtag_key: str) -> list[str]:
+    """The model versions behind a hashtag's finished runs, oldest first."""
+    rows = db.session.execute(
+        select(Job.model_version, func.min(Job.finished_at))
+        .where(Job.hashtag_key == hashtag_key.lower(), Job.status == "done",
+               Job.model_version.is_not(None))
+        .group_by(Job.model_version).order_by(func.min(Job.finished_at))).all()
+    return [row[0] for row in rows]
 
 
 def trend_points(hashtag_key: str, *, since: datetime | None = None,
@@ -33,6 +43,8 @@ def trend_points(hashtag_key: str, *, since: datetime | None = None,
             "mean_score": job.mean_score,
             "job_id": job.id,
             "tracked": job.tracker_id is not None,
+            # Runs before a model upgrade keep the figures of the model that scored them.
+            "model_version": job.model_version,
         }
         for job in reversed(jobs)
         if job.total > 0

@@ -22,6 +22,7 @@ from worker.storage import (
     insert_tweets,
     job_totals,
     link_tweets,
+    rescore_tweets,
     stored_tweets,
     unlink_all,
 )
@@ -58,30 +59,48 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
                model_version: str) -> list[StoredTweet]:
     """Score the page's new tweets in one batch, store them, link the page to the job.
 
+    Tweets stored earlier by another model version are scored again in the same batch, so a
+    job's figures never mix two models (after an upgrade, old posts are re-read as seen).
     Returns the tweets newly linked to the job (a tweet already linked is not counted twice).
     """
     unique = list({t.source_id: t for t in tweets}.values())
     known = stored_tweets(job.source, [t.source_id for t in unique])
     new = [t for t in unique if t.source_id not in known]
-    predictions = score([t.text for t in new]) if new else []
+    stale = [t for t in unique
+             if t.source_id in known and known[t.source_id].model_version != model_version]
+    batch = new + stale
+    predictions = score([t.text for t in batch]) if batch else []
+    scores = [_score_columns(p, model_version) for p in predictions]
     stored_at = utcnow()
     known.update(insert_tweets([
         {
             "source": job.source, "source_id": t.source_id, "username": t.username[:100],
             # Sources send HTML-escaped text (&amp;): store what was written, escape on display.
             "text": html.unescape(t.text), "url": t.url, "created_at": t.created_at,
-            "label": p.label, "score": float(p.score),
-            "prob_negative": float(p.probs["negative"]), "prob_neutral": float(p.probs["neutral"]),
-            "prob_positive": float(p.probs["positive"]),
-            "model_version": model_version, "stored_at": stored_at,
+            **columns, "stored_at": stored_at,
         }
-        for t, p in zip(new, predictions, strict=True)
+        for t, columns in zip(new, scores[:len(new)], strict=True)
     ]))
+    if stale:
+        rescored = [{"tweet_id": known[t.source_id].id, **columns}
+                    for t, columns in zip(stale, scores[len(new):], strict=True)]
+        rescore_tweets(rescored)
+        for t, columns in zip(stale, scores[len(new):], strict=True):
+            known[t.source_id] = StoredTweet(known[t.source_id].id, t.source_id,
+                                             columns["label"], columns["score"], model_version)
     missing = [t.source_id for t in unique if t.source_id not in known]
     if missing:  # inserted by a concurrent worker between our lookup and our insert
         known.update(stored_tweets(job.source, missing))
     linked = link_tweets(job.id, [known[t.source_id].id for t in unique])
     return [stored for stored in known.values() if stored.id in linked]
+
+
+def _score_columns(prediction: PredictionLike, model_version: str) -> dict:
+    return {"label": prediction.label, "score": float(prediction.score),
+            "prob_negative": float(prediction.probs["negative"]),
+            "prob_neutral": float(prediction.probs["neutral"]),
+            "prob_positive": float(prediction.probs["positive"]),
+            "model_version": model_version}
 
 
 def record_progress(job: Job, fetched: int, linked: Sequence[StoredTweet], now: datetime) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db
@@ -20,6 +20,7 @@ class StoredTweet:
     source_id: str
     label: str
     score: float
+    model_version: str
 
 
 def _insert(model):
@@ -32,7 +33,7 @@ def stored_tweets(source: str, source_ids: Sequence[str]) -> dict[str, StoredTwe
     if not source_ids:
         return {}
     rows = db.session.execute(
-        select(Tweet.id, Tweet.source_id, Tweet.label, Tweet.score).where(
+        select(Tweet.id, Tweet.source_id, Tweet.label, Tweet.score, Tweet.model_version).where(
             Tweet.source == source, Tweet.source_id.in_(list(source_ids)))
     )
     return {row.source_id: StoredTweet(*row) for row in rows}
@@ -50,9 +51,23 @@ def insert_tweets(rows: Sequence[dict[str, Any]]) -> dict[str, StoredTweet]:
     # INSERTs ("insertmanyvalues"). Building .values(rows) instead recompiles the SQL per page.
     table = Tweet.__table__
     statement = _insert(table).on_conflict_do_nothing().returning(
-        table.c.id, table.c.source_id, table.c.label, table.c.score)
+        table.c.id, table.c.source_id, table.c.label, table.c.score, table.c.model_version)
     return {row.source_id: StoredTweet(*row)
             for row in db.session.execute(statement, list(rows))}
+
+
+def rescore_tweets(rows: Sequence[dict[str, Any]]) -> None:
+    """Replace the scores of stored tweets (``id`` plus the score columns) in one statement run
+    with many parameter sets: tweets a previous model scored, seen again after an upgrade."""
+    if not rows:
+        return
+    table = Tweet.__table__
+    db.session.execute(
+        update(table).where(table.c.id == bindparam("tweet_id")).values(
+            label=bindparam("label"), score=bindparam("score"),
+            prob_negative=bindparam("prob_negative"), prob_neutral=bindparam("prob_neutral"),
+            prob_positive=bindparam("prob_positive"), model_version=bindparam("model_version")),
+        list(rows))
 
 
 def link_tweets(job_id: int, tweet_ids: Sequence[int]) -> set[int]:

@@ -27,7 +27,7 @@ def make_job(hashtag: str = "Python", *, status: str = "done", limit: int = 100,
               status=status, error=error, created_at=created, tracker_id=tracker_id,
               started_at=created if status != "queued" else None,
               finished_at=created + timedelta(seconds=20) if status in ("done", "failed") else None,
-              model_version="test-1" if status != "queued" else None, **fields)
+              **{"model_version": "test-1" if status != "queued" else None, **fields})
     db.session.add(job)
     db.session.commit()
     return job

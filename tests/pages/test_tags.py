@@ -23,6 +23,18 @@ def test_tag_page_lists_every_run_of_the_hashtag_in_any_case(client, ctx):
     assert "2 analyses so far" in html
 
 
+def test_tag_page_says_when_runs_were_scored_by_different_models(client, ctx):
+    make_job("python", minutes=0, model_version="conv1d-old")
+    html = client.get("/tags/python").get_data(as_text=True)
+    assert "data-model-note" not in html  # one model: nothing to say
+    make_job("python", minutes=5, model_version="ensemble-new")
+    html = client.get("/tags/python").get_data(as_text=True)
+    assert "scored by 2 model versions" in html
+    assert "conv1d-old, ensemble-new" in html
+    points = client.get("/api/tags/python/trend").get_json()["points"]
+    assert all("model_version" in point for point in points)
+
+
 def test_tag_page_points_the_chart_at_the_trend_api(client):
     html = client.get("/tags/python").get_data(as_text=True)
     assert 'data-trend-url="/api/tags/python/trend"' in html

@@ -50,7 +50,8 @@ def test_trend_lists_finished_runs_with_tweets_oldest_first(client, history):
         history["adhoc"], history["tracked1"], history["tracked2"]]
     assert body["points"][1] == {
         "t": "2026-03-02T13:00:30Z", "positive": 2, "neutral": 2, "negative": 6, "total": 10,
-        "mean_score": 0.3, "job_id": history["tracked1"], "tracked": True}
+        "mean_score": 0.3, "job_id": history["tracked1"], "tracked": True,
+        "model_version": None}
     assert [p["tracked"] for p in body["points"]] == [False, True, True]
     assert [p["total"] for p in body["points"]] == [10, 10, 10]
 

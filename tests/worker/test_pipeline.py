@@ -129,3 +129,26 @@ def test_stored_text_is_unescaped_and_duplicates_in_a_page_are_stored_once(app, 
         stored = db.session.scalars(select(Tweet)).all()
         assert [t.text for t in stored] == ["Fish & chips <3 #food"]
         assert db.session.get(Job, job_id).total == 1
+
+
+def test_posts_scored_by_an_earlier_model_are_scored_again_when_seen(app):
+    # No silent mixing after a model upgrade: a job's figures come from one model version.
+    from tests.tracking.conftest import score_all_negative, score_by_length
+
+    with app.app_context():
+        before = make_job("tbt", limit=30)
+        pipeline.run_job(before, source=sample_at(NOW), score=score_by_length,
+                         model_version="old-model")
+        old = db.session.get(Job, before)
+        old_counts = (old.negative, old.neutral, old.positive)
+        after = make_job("tbt", limit=30)
+        pipeline.run_job(after, source=sample_at(NOW), score=score_all_negative,
+                         model_version="new-model")
+        job = db.session.get(Job, after)
+        assert (job.negative, job.neutral, job.positive) == (30, 0, 0)
+        assert job.model_version == "new-model"
+        versions = set(db.session.scalars(select(Tweet.model_version)))
+        assert versions == {"new-model"} and count(Tweet) == 30
+        earlier = db.session.get(Job, before)  # the earlier run keeps what it reported
+        assert (earlier.negative, earlier.neutral, earlier.positive) == old_counts
+        assert earlier.model_version == "old-model"

@@ -12,6 +12,7 @@ from webapp.api.params import page_args
 from webapp.extensions import limiter
 from webapp.forms import AnalyseForm
 from webapp.pages import pages_bp
+from webapp.trends import model_versions
 from webapp.validation import parse_hashtag
 from webapp.wikipedia import topic_summary
 
@@ -33,7 +34,7 @@ def tag(tag: str):
     runs = job_service.list_jobs(hashtag=hashtag, page=page, per_page=RUNS_PER_PAGE)
     form = AnalyseForm(formdata=None, hashtag=hashtag)
     return render_template("tags/tag.html", hashtag=hashtag, hashtag_key=hashtag.lower(),
-                           runs=runs, form=form)
+                           runs=runs, form=form, models=model_versions(hashtag))
 
 
 @pages_bp.get("/tags/<tag>/context")
