@@ -13,8 +13,8 @@ from collections import defaultdict
 from pathlib import Path
 
 CASES_PATH = Path(__file__).resolve().parent / "behaviour_cases.tsv"
-# The shipped model passes 0.000 of the cases (model card); a new model must not do worse.
-MIN_PASS_RATE = 0.0
+# The shipped model passes 104 of 114 cases (91.2%; the previous model 87.7%, model card).
+MIN_PASS_RATE = 0.88
 
 
 def load_cases() -> list[dict[str, str]]:

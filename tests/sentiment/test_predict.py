@@ -43,7 +43,7 @@ def test_importing_sentiment_does_not_import_tensorflow(run_python) -> None:
 
 
 def test_model_version_names_architecture_and_file_hash() -> None:
-    assert re.fullmatch(r"(bilstm|conv1d)-w2v-[0-9a-f]{8}", sentiment.model_version())
+    assert re.fullmatch(r"(bilstm|conv1d|ensemble)-w2v-[0-9a-f]{8}", sentiment.model_version())
 
 
 def test_empty_list_gives_empty_list(shipped_model) -> None:
