@@ -60,7 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.file is None:
         predict_lines(sys.stdin.buffer, sys.stdout, args.batch_size)
     else:
-        with open(args.file, "rb") as source:
+        try:
+            source = open(args.file, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            # A missing file or a folder is the caller's mistake: one line, not a traceback.
+            parser.exit(2, f"{parser.prog}: cannot read {args.file!r}: {exc.strerror}\n")
+        with source:
             predict_lines(source, sys.stdout, args.batch_size)
     return 0
 

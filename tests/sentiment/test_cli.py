@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 LINES = ["I love it", "", "worst day ever 😡", "@user meh https://t.co/x", "ok\r", "é ü 你好",
@@ -57,3 +59,13 @@ def test_predict_streams_stdin_batch_by_batch(python_env):
     finally:
         process.kill()
     _check_output(["a", "b", "c"], (first + second + rest).decode())
+
+
+@pytest.mark.parametrize("make_path", [lambda tmp: tmp / "missing.txt", lambda tmp: tmp])
+def test_predict_names_an_unreadable_path_in_one_line(tmp_path, make_path):
+    # Before: a missing path or a folder printed a Python traceback.
+    done = subprocess.run([sys.executable, "-m", "sentiment", "predict", str(make_path(tmp_path))],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "cannot read" in done.stderr
