@@ -37,12 +37,14 @@ def make_vectorizer(vocabulary: list[str], sequence_length: int) -> keras.layers
     )
 
 
-def build_network(spec: NetworkSpec, embedding_matrix: np.ndarray,
-                  sequence_length: int) -> keras.Model:
+def build_network(spec: NetworkSpec, embedding_matrix: np.ndarray, sequence_length: int,
+                  unroll: bool = False) -> keras.Model:
     """Token ids ``(batch, sequence_length)`` in, class logits out (softmax comes at assembly).
 
     Logits rather than probabilities: members of an ensemble are averaged, and the calibrated
-    class offsets added, in logit space, and the loss is computed from logits.
+    class offsets added, in logit space, and the loss is computed from logits. ``unroll`` (for
+    the shipped copy) unrolls the LSTM over the fixed sequence length: the same results, but no
+    per-step loop, which made the BiLSTM member about 15% faster on CPU (bench/scoring.py).
     """
     token_ids = keras.Input(shape=(sequence_length,), dtype="int64",
                             name=f"{spec.kind}_token_ids")
@@ -56,8 +58,8 @@ def build_network(spec: NetworkSpec, embedding_matrix: np.ndarray,
         # Max-pooling over all time steps rather than the final state: a sentiment cue in the
         # middle of a tweet then does not have to survive to the end of the sequence. No mask
         # (max-pooling cannot use one): the padding id has a learnt vector of its own.
-        x = keras.layers.Bidirectional(
-            keras.layers.LSTM(spec.units, return_sequences=True, name="lstm"), name="bilstm")(x)
+        lstm = keras.layers.LSTM(spec.units, return_sequences=True, unroll=unroll, name="lstm")
+        x = keras.layers.Bidirectional(lstm, name="bilstm")(x)
         x = _attention_pooling(x) if spec.attention else (
             keras.layers.GlobalMaxPooling1D(name="max_over_time")(x))
     elif spec.kind == "conv1d":

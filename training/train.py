@@ -61,7 +61,9 @@ class TrainConfig:
     calibrate: bool = True  # choose class offsets (decision thresholds) on the selection split
     selection_fraction: float = 0.1
     use_unlabeled: bool = True  # add the unlabeled tweets to the Word2Vec corpus
-    sequence_length: int = 50
+    # 99% of tweets have at most 38 tokens; 40 rather than 50 steps makes scoring about 20%
+    # faster (the ensemble must keep half the old Conv1D model's batched speed).
+    sequence_length: int = 40
     # Two members' embeddings must fit in the 25 MB file: 2 x 25,000 x 100 floats = 20 MB.
     max_tokens: int = 25_000
     embedding_dim: int = 100
@@ -269,7 +271,7 @@ def shipped_network(config: TrainConfig, trained: list[tuple[keras.Model, Candid
     copies = []
     for index in members:
         network, result = trained[index]
-        clean = build_network(result.spec, matrix, config.sequence_length)
+        clean = build_network(result.spec, matrix, config.sequence_length, unroll=True)
         clean.set_weights(network.get_weights())
         output = clean.get_layer("logits")
         kernel, bias = output.get_weights()
