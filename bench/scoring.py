@@ -1,10 +1,13 @@
 """Scoring throughput of the shipped model: per-tweet calls vs batched vs the bare network.
 
     python bench/scoring.py [--tweets 10000] [--per-tweet-sample 200] [--threads N]
+                            [--model PATH] [--compare OLD_MODEL_PATH]
 
 All figures use the same tweets (TweetEval validation then train texts from training/data).
 The last line printed is a JSON object with ``per_tweet_tps``, ``batched_tps``, ``raw_tps`` and
-``rss_mb`` (resident memory right after loading the model).
+``rss_mb`` (resident memory right after loading the model). ``--compare`` also measures another
+model file in the same process, alternating with the first, and adds ``compare_batched_tps`` and
+``batched_ratio`` (this model's batched rate over the other's) to that object.
 """
 
 from __future__ import annotations
@@ -60,10 +63,10 @@ def throughputs(model: SentimentModel, texts: list[str], per_tweet_sample: int,
 
     per_tweet_tps = best_rate(len(sample), per_tweet, 1)
     # Our own fast path, but still one call per tweet: what batching saves beyond predict().
-    single_tps = best_rate(len(sample), lambda: [sentiment.predict([t]) for t in sample], 1)
+    single_tps = best_rate(len(sample), lambda: [model.predict([t]) for t in sample], 1)
 
-    sentiment.predict(texts[:batch_size])  # warm-up
-    batched_tps = best_rate(len(texts), lambda: sentiment.predict(texts, batch_size), repeats)
+    model.predict(texts[:batch_size])  # warm-up
+    batched_tps = best_rate(len(texts), lambda: model.predict(texts, batch_size), repeats)
 
     # The ceiling: the network alone on token ids vectorised beforehand, same batch size.
     network = tf.function(lambda ids: model.network(ids, training=False))
@@ -75,6 +78,18 @@ def throughputs(model: SentimentModel, texts: list[str], per_tweet_sample: int,
             "batched_tps": batched_tps, "raw_tps": raw_tps}
 
 
+def compare_batched(model: SentimentModel, other: SentimentModel, texts: list[str],
+                    batch_size: int, repeats: int) -> dict:
+    """Batched rates of two models, measured in alternation so both see the same neighbours."""
+    other.predict(texts[:batch_size])  # warm-up
+    ours, theirs = [], []
+    for _ in range(repeats):
+        ours.append(best_rate(len(texts), lambda: model.predict(texts, batch_size), 1))
+        theirs.append(best_rate(len(texts), lambda: other.predict(texts, batch_size), 1))
+    return {"compare_model": other.version, "compare_batched_tps": round(max(theirs), 1),
+            "batched_ratio": round(max(ours) / max(theirs), 3)}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tweets", type=int, default=10_000)
@@ -83,13 +98,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="TensorFlow intra-op threads (inter-op is 1: the graph is a chain)")
+    parser.add_argument("--model", type=Path, help="model file (default: the shipped one)")
+    parser.add_argument("--compare", type=Path,
+                        help="another model file whose batched rate is measured alongside")
     args = parser.parse_args(argv)
 
     texts = (data.tweeteval("val").texts + data.tweeteval("train").texts)[: args.tweets]
     rss_before = rss_mb()
     sentiment.configure_threads(intra_op=args.threads, inter_op=1)  # imports TensorFlow
     rss_tf = rss_mb()
-    model = sentiment.load_model()
+    model = sentiment.load_model(args.model)
     rss_loaded = rss_mb()
     print(f"model {model.version}; {len(texts):,} tweets; intra-op threads {args.threads}")
     print(f"RSS: {rss_before:.0f} MB before TensorFlow, {rss_tf:.0f} MB after importing it, "
@@ -109,6 +127,11 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"RSS after the runs: {rss_mb():.0f} MB")
     result = {key: round(value, 1) for key, value in tps.items()}
     result |= {"rss_mb": round(rss_loaded, 1), "model": model.version}
+    if args.compare is not None:
+        result |= compare_batched(model, sentiment.load_model(args.compare), texts,
+                                  args.batch_size, args.repeats)
+        print(f"batched, {result['compare_model']}: {result['compare_batched_tps']:10.1f} "
+              f"tweets/s; this model / that one: {result['batched_ratio']:.2f}")
     print(json.dumps(result))
     return result
 

@@ -1,4 +1,4 @@
-"""Reproduce the shipped model: ``python -m training.train`` (about 25 minutes on 2 cores).
+"""Reproduce the shipped model: ``python -m training.train`` (about 7 minutes on 2 cores).
 
 Word2Vec on every tweet text we have; each candidate network (Conv1D, BiLSTM with attention)
 pre-trained on Sentiment140's emoticon labels (distant supervision), then fine-tuned on TweetEval
