@@ -29,3 +29,19 @@ def test_unlabeled_corpus_is_present() -> None:
 def test_repairs_sentiment140_mojibake() -> None:
     assert data._repair_mojibake("cafÃ©") == "café"
     assert data._repair_mojibake("already fine ☺") == "already fine ☺"
+
+
+def test_sentiment140_pretraining_set_leaves_out_the_evaluation_sample() -> None:
+    distant = data.sentiment140_distant()
+    assert len(distant) == 97_924
+    assert np.bincount(distant.labels, minlength=3).tolist() == [48_932, 0, 48_992]
+    assert not set(distant.texts) & set(data.sentiment140_sample().texts)
+
+
+def test_selection_split_is_stratified_disjoint_and_seeded() -> None:
+    train = data.tweeteval("train")
+    fit, selection = data.split_selection(train, 0.1, seed=1234)
+    assert len(fit) + len(selection) == len(train)
+    assert np.bincount(selection.labels).tolist() == [709, 2_067, 1_785]
+    again = data.split_selection(train, 0.1, seed=1234)[1]
+    assert again.texts == selection.texts
