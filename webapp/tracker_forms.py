@@ -14,9 +14,11 @@ from webapp.trackers import (
     MAX_INTERVAL_MINUTES,
     MIN_INTERVAL_MINUTES,
     TrackerRequest,
+    parse_email,
     parse_interval,
     parse_limit,
     parse_threshold,
+    parse_webhook_url,
 )
 from webapp.validation import DEFAULT_LIMIT, MAX_LIMIT, ValidationError, parse_hashtag, parse_source
 
@@ -70,6 +72,9 @@ class TrackerForm(FlaskForm):
     negative_alert_percent = StringField(
         "Alert when negative share reaches (%)", validators=[_percent_rule],
         widget=NumberInput(min=0, max=100, step="any"))
+    alert_webhook_url = StringField("Send alerts to this webhook (optional)",
+                                    validators=[_rule(parse_webhook_url)])
+    alert_email = StringField("E-mail alerts to (optional)", validators=[_rule(parse_email)])
     enabled = BooleanField("Active", default=True)
     next = HiddenField()
 
@@ -78,7 +83,8 @@ class TrackerForm(FlaskForm):
             hashtag=self.hashtag.data, source=self.source.data,
             interval_minutes=self.interval_minutes.data, limit=self.limit.data,
             enabled=bool(self.enabled.data),
-            negative_alert_threshold=self.negative_alert_percent.data)
+            negative_alert_threshold=self.negative_alert_percent.data,
+            alert_webhook_url=self.alert_webhook_url.data, alert_email=self.alert_email.data)
 
     @classmethod
     def for_tracker(cls, tracker: Tracker, **kwargs) -> TrackerForm:
@@ -87,7 +93,8 @@ class TrackerForm(FlaskForm):
             hashtag=tracker.hashtag, source=tracker.source,
             interval_minutes=str(tracker.interval_minutes), limit=str(tracker.tweet_limit),
             negative_alert_percent="" if threshold is None else f"{threshold * 100:g}",
-            enabled=tracker.enabled, **kwargs)
+            alert_webhook_url=tracker.alert_webhook_url or "",
+            alert_email=tracker.alert_email or "", enabled=tracker.enabled, **kwargs)
 
 
 class TrackerActionForm(FlaskForm):

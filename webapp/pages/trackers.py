@@ -99,8 +99,8 @@ def edit(tracker_id: int):
 
 def render_edit(tracker: Tracker, form: TrackerForm, status: int = 200):
     alerts = tracker_service.recent_alerts(tracker_id=tracker.id, limit=TAG_ALERTS)
-    return render_template("trackers/edit.html", tracker=tracker, form=form,
-                           alerts=alerts), status
+    return render_template("trackers/edit.html", tracker=tracker, form=form, alerts=alerts,
+                           deliveries=tracker_service.recent_deliveries(tracker.id)), status
 
 
 @trackers_pages_bp.post("/trackers/<int:tracker_id>")
