@@ -27,10 +27,11 @@ SOURCE_CHOICES = [SelectChoice("sample", "Sample corpus (offline replay)"),
 
 
 def _rule(parse):
-    """A WTForms validator from one of our parsers: the parsed value replaces the text."""
+    """A WTForms validator from one of our parsers. The parsed value goes to ``field.parsed``;
+    the text stays as typed, so a form shown again with errors shows what the person wrote."""
     def validate(form, field) -> None:
         try:
-            field.data = parse(field.data)
+            field.parsed = parse(field.data)
         except ValidationError as error:
             raise FieldError(error.message) from None
     return validate
@@ -43,14 +44,14 @@ def _source_or_default(value):
 def _percent_rule(form, field) -> None:
     text = (field.data or "").strip().rstrip("%").strip()
     if not text:
-        field.data = None
+        field.parsed = None
         return
     try:
         percent = float(text)
     except ValueError:
         raise FieldError("The alert threshold must be a percentage between 0 and 100.") from None
     try:
-        field.data = parse_threshold(percent / 100)
+        field.parsed = parse_threshold(percent / 100)
     except ValidationError:
         raise FieldError("The alert threshold must be a percentage between 0 and 100.") from None
 
@@ -80,11 +81,12 @@ class TrackerForm(FlaskForm):
 
     def tracker_request(self) -> TrackerRequest:
         return TrackerRequest(
-            hashtag=self.hashtag.data, source=self.source.data,
-            interval_minutes=self.interval_minutes.data, limit=self.limit.data,
+            hashtag=self.hashtag.parsed, source=self.source.parsed,
+            interval_minutes=self.interval_minutes.parsed, limit=self.limit.parsed,
             enabled=bool(self.enabled.data),
-            negative_alert_threshold=self.negative_alert_percent.data,
-            alert_webhook_url=self.alert_webhook_url.data, alert_email=self.alert_email.data)
+            negative_alert_threshold=self.negative_alert_percent.parsed,
+            alert_webhook_url=self.alert_webhook_url.parsed,
+            alert_email=self.alert_email.parsed)
 
     @classmethod
     def for_tracker(cls, tracker: Tracker, **kwargs) -> TrackerForm:
