@@ -30,6 +30,13 @@ INSERT INTO job_tweets (job_id, tweet_id) VALUES (1, 1), (1, 2), (1, 3), (2, 2),
 """
 
 
+@pytest.fixture(autouse=True)
+def keep_logging(monkeypatch):
+    """Alembic's env.py configures logging from alembic.ini, which disables every logger that
+    exists; in-process that would silence the log checks of later tests."""
+    monkeypatch.setattr("logging.config.fileConfig", lambda *args, **kwargs: None)
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_upgrade_fills_the_trend_from_existing_runs(tmp_path, backend):
     from core.db import db
