@@ -167,6 +167,9 @@ class Tracker(db.Model):
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Where an alert is delivered besides the pages: a JSON POST and/or an e-mail.
+    alert_webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    alert_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -192,6 +195,70 @@ class Alert(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_alerts_hashtag_key_created_at", "hashtag_key", "created_at"),)
+
+
+class AlertDelivery(db.Model):
+    """One attempt series to deliver an alert to one channel: ``pending``, ``sent`` or
+    ``failed`` (with the reason); shown on the tracker."""
+
+    __tablename__ = "alert_deliveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    tracker_id: Mapped[int] = mapped_column(ForeignKey("trackers.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(8))  # "webhook" | "email"
+    target: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("alert_id", "channel"),
+        Index("ix_alert_deliveries_tracker_id_created_at", "tracker_id", "created_at"),
+    )
+
+
+class HashtagPost(db.Model):
+    """A post fetched for a hashtag, once however many runs saw it: the trend's population.
+
+    ``source`` and ``created_at`` are copied from the tweet so a hashtag's posts in a time range
+    are found by index, without going through every job that saw them.
+    """
+
+    __tablename__ = "hashtag_posts"
+
+    hashtag_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tweet_id: Mapped[int] = mapped_column(
+        ForeignKey("tweets.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_hashtag_posts_hashtag_key_created_at", "hashtag_key", "created_at"),
+        Index("ix_hashtag_posts_tweet_id", "tweet_id"),
+    )
+
+
+class HashtagHour(db.Model):
+    """A hashtag's posts of one source in one UTC hour (by the post's own time), counted.
+
+    Kept in step with ``hashtag_posts`` by ``core.hashtag_posts``: the trend of a hashtag with a
+    million posts sums a few thousand of these rows instead of scanning the posts.
+    """
+
+    __tablename__ = "hashtag_hours"
+
+    hashtag_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # hours since 1970-01-01 UTC
+    positive: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0)
+
+    __table_args__ = (Index("ix_hashtag_hours_hashtag_key_hour", "hashtag_key", "hour"),)
 
 
 class TopicSummary(db.Model):

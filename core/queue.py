@@ -14,6 +14,7 @@ ANALYZE_JOB_TASK = "tagpulse.analyze_job"
 PREDICT_TEXTS_TASK = "tagpulse.predict_texts"
 DISPATCH_TRACKERS_TASK = "tagpulse.dispatch_due_trackers"
 REAP_STALE_JOBS_TASK = "tagpulse.reap_stale_jobs"
+DELIVER_ALERT_TASK = "tagpulse.deliver_alert"
 JOBS_QUEUE = "celery"
 # Short tasks (beat's housekeeping, free-text scoring) get their own queue: behind a backlog of
 # thousands of jobs they would expire or time out before a worker reached them. Every worker
@@ -31,5 +32,18 @@ def publish_job(job_id: int) -> bool:
     except Exception as exc:  # broker unreachable: the job row is safe in the database
         log.warning("could not publish job %s (%s: %s); the reaper will retry",
                     job_id, type(exc).__name__, exc)
+        return False
+    return True
+
+
+def publish_alert_delivery(delivery_id: int) -> bool:
+    """Hand an alert delivery to the broker; False (logged) when it is unreachable: the
+    delivery stays ``pending`` on its row and the page says so."""
+    celery = current_app.extensions["celery"]
+    try:
+        celery.send_task(DELIVER_ALERT_TASK, args=[delivery_id])
+    except Exception as exc:  # broker unreachable: never let an alert fail the job
+        log.warning("could not publish alert delivery %s (%s: %s)",
+                    delivery_id, type(exc).__name__, exc)
         return False
     return True

@@ -13,6 +13,7 @@ from flask import Flask
 from kombu import Queue
 
 from core.queue import (
+    DELIVER_ALERT_TASK,
     DISPATCH_TRACKERS_TASK,
     JOBS_QUEUE,
     PREDICT_TEXTS_TASK,
@@ -53,13 +54,14 @@ def celery_init_app(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     celery_app = Celery(app.name, task_cls=FlaskTask,
-                        include=["worker.tasks", "worker.tracking_tasks"])
+                        include=["worker.tasks", "worker.tracking_tasks", "worker.alert_tasks"])
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.conf.task_default_queue = JOBS_QUEUE
     celery_app.conf.task_queues = (Queue(JOBS_QUEUE), Queue(SHORT_QUEUE))
     celery_app.conf.task_routes = {
         name: {"queue": SHORT_QUEUE}
-        for name in (DISPATCH_TRACKERS_TASK, REAP_STALE_JOBS_TASK, PREDICT_TEXTS_TASK)
+        for name in (DISPATCH_TRACKERS_TASK, REAP_STALE_JOBS_TASK, PREDICT_TEXTS_TASK,
+                     DELIVER_ALERT_TASK)
     }
     dispatch_every = app.config["TRACKER_DISPATCH_SECONDS"]
     reap_every = app.config["REAPER_SECONDS"]

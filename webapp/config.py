@@ -168,6 +168,19 @@ class Config:
             "WIKIPEDIA_SUMMARY_URL", "https://en.wikipedia.org/api/rest_v1/page/summary/")
         self.WIKIPEDIA_ENABLED = os.environ.get("WIKIPEDIA_ENABLED", "1") != "0"
         self.TRACKER_DISPATCH_SECONDS = _float("TRACKER_DISPATCH_SECONDS", 30.0)
+        # Alert delivery: webhooks (only public http(s) addresses unless allowed) and e-mail.
+        self.ALERT_WEBHOOK_ALLOW_PRIVATE = os.environ.get("ALERT_WEBHOOK_ALLOW_PRIVATE", "0") == "1"
+        self.ALERT_TIMEOUT_SECONDS = _float("ALERT_TIMEOUT_SECONDS", 10.0)
+        self.ALERT_MAX_ATTEMPTS = _int("ALERT_MAX_ATTEMPTS", 5)
+        self.ALERT_RETRY_SECONDS = _float("ALERT_RETRY_SECONDS", 30.0)
+        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+        self.SMTP_HOST = os.environ.get("SMTP_HOST", "").strip()
+        self.SMTP_PORT = _int("SMTP_PORT", 587)
+        self.SMTP_USER = os.environ.get("SMTP_USER", "")
+        self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+        self.SMTP_FROM = os.environ.get("SMTP_FROM", "tagpulse@localhost")
+        self.SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1") == "1"
+        self.SMTP_SSL = os.environ.get("SMTP_SSL", "0") == "1"
         self.WTF_CSRF_TIME_LIMIT = None
 
     def as_dict(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from core import lifecycle
 from core.db import db
-from core.models import LABELS, Job, JobTweet, Tweet, utcnow
+from core.models import LABELS, HashtagPost, Job, JobTweet, Tweet, utcnow
 from webapp.validation import JobRequest
 
 SORTS = {
@@ -45,9 +45,12 @@ class JobPage:
 
 
 def list_jobs(*, hashtag: str | None = None, status: str | None = None,
-              page: int = 1, per_page: int = 20) -> JobPage:
-    """History, newest first, optionally for one hashtag (any case) and/or one status."""
+              page: int = 1, per_page: int = 20, results_only: bool = False) -> JobPage:
+    """History, newest first, optionally for one hashtag (any case) and/or one status;
+    ``results_only`` leaves out runs that found nothing new (they are not results)."""
     query = select(Job)
+    if results_only:
+        query = query.where(~empty_run_clause())
     if hashtag:
         query = query.where(Job.hashtag_key == hashtag.lower())
     if status:
@@ -58,6 +61,60 @@ def list_jobs(*, hashtag: str | None = None, status: str | None = None,
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return JobPage(list(jobs), page, max(1, math.ceil(total / per_page)), total)
+
+
+def empty_run_clause():
+    """A tracked or incremental run that ended done with no post: it found nothing new."""
+    return ((Job.status == "done") & (Job.positive + Job.neutral + Job.negative == 0)
+            & (Job.tracker_id.is_not(None) | Job.since_id.is_not(None)))
+
+
+def is_empty_run(job: Job) -> bool:
+    return (job.status == "done" and job.total == 0
+            and (job.tracker_id is not None or job.since_id is not None))
+
+
+@dataclass(frozen=True)
+class EmptyRuns:
+    """Consecutive runs of a list that found nothing new, shown as one line."""
+
+    jobs: list[Job]
+
+    @property
+    def count(self) -> int:
+        return len(self.jobs)
+
+    @property
+    def newest(self) -> Job:
+        return self.jobs[0]
+
+    @property
+    def oldest(self) -> Job:
+        return self.jobs[-1]
+
+
+def collapse_empty_runs(jobs: list[Job]) -> list[Job | EmptyRuns]:
+    """The list with each stretch of consecutive empty runs of one hashtag folded into one
+    ``EmptyRuns``."""
+    items: list[Job | EmptyRuns] = []
+    for job in jobs:
+        if is_empty_run(job):
+            if (items and isinstance(items[-1], EmptyRuns)
+                    and items[-1].newest.hashtag_key == job.hashtag_key):
+                items[-1].jobs.append(job)
+            else:
+                items.append(EmptyRuns([job]))
+        else:
+            items.append(job)
+    return items
+
+
+def nothing_new_since(job: Job) -> datetime | None:
+    """For an empty run: the time of the newest post of the same hashtag and source that any
+    run stored (None if there is none)."""
+    return db.session.scalar(
+        select(func.max(HashtagPost.created_at))
+        .where(HashtagPost.hashtag_key == job.hashtag_key, HashtagPost.source == job.source))
 
 
 @dataclass(frozen=True)
@@ -121,3 +178,14 @@ def tweet_to_dict(tweet: Tweet) -> dict[str, Any]:
         "created_at": iso(tweet.created_at),
         "url": tweet.url,
     }
+
+
+# Failures that another try may not repeat: the source or the worker had a bad moment. Any
+# other failure (no tweets for the hashtag, credentials X refused, a bad request) would fail the
+# same way again, so the job page explains it instead of offering "Run it again".
+_PASSING_FAILURES = ("The tweet source kept rate-limiting", "The tweet source is unavailable",
+                     "The job took longer", "An internal error", "The worker processing")
+
+
+def rerun_may_help(job: Job) -> bool:
+    return job.status == "failed" and (job.error or "").startswith(_PASSING_FAILURES)

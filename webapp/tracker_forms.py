@@ -14,9 +14,11 @@ from webapp.trackers import (
     MAX_INTERVAL_MINUTES,
     MIN_INTERVAL_MINUTES,
     TrackerRequest,
+    parse_email,
     parse_interval,
     parse_limit,
     parse_threshold,
+    parse_webhook_url,
 )
 from webapp.validation import DEFAULT_LIMIT, MAX_LIMIT, ValidationError, parse_hashtag, parse_source
 
@@ -25,10 +27,11 @@ SOURCE_CHOICES = [SelectChoice("sample", "Sample corpus (offline replay)"),
 
 
 def _rule(parse):
-    """A WTForms validator from one of our parsers: the parsed value replaces the text."""
+    """A WTForms validator from one of our parsers. The parsed value goes to ``field.parsed``;
+    the text stays as typed, so a form shown again with errors shows what the person wrote."""
     def validate(form, field) -> None:
         try:
-            field.data = parse(field.data)
+            field.parsed = parse(field.data)
         except ValidationError as error:
             raise FieldError(error.message) from None
     return validate
@@ -41,14 +44,14 @@ def _source_or_default(value):
 def _percent_rule(form, field) -> None:
     text = (field.data or "").strip().rstrip("%").strip()
     if not text:
-        field.data = None
+        field.parsed = None
         return
     try:
         percent = float(text)
     except ValueError:
         raise FieldError("The alert threshold must be a percentage between 0 and 100.") from None
     try:
-        field.data = parse_threshold(percent / 100)
+        field.parsed = parse_threshold(percent / 100)
     except ValidationError:
         raise FieldError("The alert threshold must be a percentage between 0 and 100.") from None
 
@@ -70,15 +73,20 @@ class TrackerForm(FlaskForm):
     negative_alert_percent = StringField(
         "Alert when negative share reaches (%)", validators=[_percent_rule],
         widget=NumberInput(min=0, max=100, step="any"))
+    alert_webhook_url = StringField("Send alerts to this webhook (optional)",
+                                    validators=[_rule(parse_webhook_url)])
+    alert_email = StringField("E-mail alerts to (optional)", validators=[_rule(parse_email)])
     enabled = BooleanField("Active", default=True)
     next = HiddenField()
 
     def tracker_request(self) -> TrackerRequest:
         return TrackerRequest(
-            hashtag=self.hashtag.data, source=self.source.data,
-            interval_minutes=self.interval_minutes.data, limit=self.limit.data,
+            hashtag=self.hashtag.parsed, source=self.source.parsed,
+            interval_minutes=self.interval_minutes.parsed, limit=self.limit.parsed,
             enabled=bool(self.enabled.data),
-            negative_alert_threshold=self.negative_alert_percent.data)
+            negative_alert_threshold=self.negative_alert_percent.parsed,
+            alert_webhook_url=self.alert_webhook_url.parsed,
+            alert_email=self.alert_email.parsed)
 
     @classmethod
     def for_tracker(cls, tracker: Tracker, **kwargs) -> TrackerForm:
@@ -87,7 +95,8 @@ class TrackerForm(FlaskForm):
             hashtag=tracker.hashtag, source=tracker.source,
             interval_minutes=str(tracker.interval_minutes), limit=str(tracker.tweet_limit),
             negative_alert_percent="" if threshold is None else f"{threshold * 100:g}",
-            enabled=tracker.enabled, **kwargs)
+            alert_webhook_url=tracker.alert_webhook_url or "",
+            alert_email=tracker.alert_email or "", enabled=tracker.enabled, **kwargs)
 
 
 class TrackerActionForm(FlaskForm):

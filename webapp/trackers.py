@@ -7,17 +7,19 @@ call these plain functions; validation follows ``webapp.validation`` so every ed
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db
-from core.models import Alert, Job, Tracker, utcnow
+from core.models import Alert, AlertDelivery, Job, Tracker, utcnow
+from core.webhooks import UnsafeWebhook, check_webhook_url
 from webapp.jobs import iso
 from webapp.validation import (
     DEFAULT_LIMIT,
@@ -34,7 +36,9 @@ MIN_INTERVAL_MINUTES = 1
 MAX_INTERVAL_MINUTES = 7 * 24 * 60  # a week; rarer than that is not "tracking"
 DEFAULT_INTERVAL_MINUTES = 60
 EDITABLE_FIELDS = ("hashtag", "source", "interval_minutes", "limit", "enabled",
-                   "negative_alert_threshold")
+                   "negative_alert_threshold", "alert_webhook_url", "alert_email")
+_EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 
 
 def parse_bool(value: Any, field_name: str, what: str) -> bool:
@@ -58,6 +62,30 @@ def parse_threshold(value: Any, field_name: str = "negative_alert_threshold") ->
     if not isinstance(value, int | float) or not math.isfinite(value) or not 0 <= value <= 1:
         raise ValidationError(message, field_name)
     return float(value)
+
+
+def parse_webhook_url(value: Any, field_name: str = "alert_webhook_url") -> str | None:
+    """An http(s) URL whose host resolves only to public addresses (unless
+    ALERT_WEBHOOK_ALLOW_PRIVATE); empty or null for none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("The webhook URL must be a string.", field_name)
+    try:
+        check_webhook_url(value.strip(),
+                          allow_private=current_app.config["ALERT_WEBHOOK_ALLOW_PRIVATE"])
+    except UnsafeWebhook as error:
+        raise ValidationError(str(error), field_name) from None
+    return value.strip()
+
+
+def parse_email(value: Any, field_name: str = "alert_email") -> str | None:
+    """One e-mail address; empty or null for none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value.strip()) > 254 or not _EMAIL.match(value.strip()):
+        raise ValidationError("Enter one e-mail address, like name@example.org.", field_name)
+    return value.strip()
 
 
 def parse_source_name(value: Any) -> str:
@@ -86,6 +114,8 @@ class TrackerRequest:
     limit: int = DEFAULT_LIMIT
     enabled: bool = True
     negative_alert_threshold: float | None = None
+    alert_webhook_url: str | None = None
+    alert_email: str | None = None
     given: frozenset[str] = field(default=frozenset(EDITABLE_FIELDS))
 
     @classmethod
@@ -114,6 +144,10 @@ class TrackerRequest:
         if "negative_alert_threshold" in present:
             values["negative_alert_threshold"] = parse_threshold(
                 body.get("negative_alert_threshold"))
+        if "alert_webhook_url" in present:
+            values["alert_webhook_url"] = parse_webhook_url(body.get("alert_webhook_url"))
+        if "alert_email" in present:
+            values["alert_email"] = parse_email(body.get("alert_email"))
         return cls(**values, given=frozenset(present))
 
     def changes(self) -> dict[str, Any]:
@@ -162,6 +196,7 @@ def create_tracker(request: TrackerRequest, *, now: datetime | None = None) -> T
         hashtag=request.hashtag, hashtag_key=request.hashtag.lower(), source=request.source,
         interval_minutes=request.interval_minutes, tweet_limit=request.limit,
         enabled=request.enabled, negative_alert_threshold=request.negative_alert_threshold,
+        alert_webhook_url=request.alert_webhook_url, alert_email=request.alert_email,
         next_run_at=now, created_at=now, updated_at=now,
     )
     db.session.add(tracker)
@@ -184,6 +219,9 @@ def update_tracker(tracker: Tracker, request: TrackerRequest, *,
         tracker.tweet_limit = changes["limit"]
     if "negative_alert_threshold" in changes:
         tracker.negative_alert_threshold = changes["negative_alert_threshold"]
+    for name in ("alert_webhook_url", "alert_email"):
+        if name in changes:
+            setattr(tracker, name, changes[name])
     if "enabled" in changes:
         # Resuming keeps next_run_at: if it passed while paused, the tracker runs once at the
         # next dispatch and then continues on its grid (missed slots are skipped).
@@ -206,6 +244,7 @@ def delete_tracker(tracker: Tracker) -> None:
     """Delete it and its alerts; its past runs stay in the history as ordinary jobs."""
     # Spelled out rather than left to ON DELETE, so it holds whatever SQLite's pragmas say.
     db.session.execute(update(Job).where(Job.tracker_id == tracker.id).values(tracker_id=None))
+    db.session.execute(delete(AlertDelivery).where(AlertDelivery.tracker_id == tracker.id))
     db.session.execute(delete(Alert).where(Alert.tracker_id == tracker.id))
     db.session.execute(delete(Tracker).where(Tracker.id == tracker.id))
     db.session.expunge(tracker)
@@ -255,6 +294,8 @@ def tracker_to_dict(tracker: Tracker) -> dict[str, Any]:
         "last_run_at": iso(tracker.last_run_at),
         "next_run_at": iso(tracker.next_run_at),
         "last_alert_at": iso(tracker.last_alert_at),
+        "alert_webhook_url": tracker.alert_webhook_url,
+        "alert_email": tracker.alert_email,
         "created_at": iso(tracker.created_at),
         "url": url_for("api.get_tracker", tracker_id=tracker.id),
         "runs_url": url_for("api.list_jobs", hashtag=tracker.hashtag),
@@ -272,4 +313,24 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
         "threshold": alert.threshold,
         "created_at": iso(alert.created_at),
         "job_url": url_for("api.get_job", job_id=alert.job_id),
+        "deliveries": [delivery_to_dict(d) for d in deliveries_of(alert.id)],
     }
+
+
+def deliveries_of(alert_id: int) -> list[AlertDelivery]:
+    return list(db.session.scalars(
+        select(AlertDelivery).where(AlertDelivery.alert_id == alert_id)
+        .order_by(AlertDelivery.channel)))
+
+
+def recent_deliveries(tracker_id: int, limit: int = 20) -> list[AlertDelivery]:
+    """The tracker's newest alert deliveries: where each went, sent or failed and why."""
+    return list(db.session.scalars(
+        select(AlertDelivery).where(AlertDelivery.tracker_id == tracker_id)
+        .order_by(AlertDelivery.created_at.desc(), AlertDelivery.id.desc()).limit(limit)))
+
+
+def delivery_to_dict(delivery: AlertDelivery) -> dict[str, Any]:
+    return {"channel": delivery.channel, "target": delivery.target, "status": delivery.status,
+            "attempts": delivery.attempts, "reason": delivery.reason,
+            "updated_at": iso(delivery.updated_at)}

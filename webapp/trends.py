@@ -1,15 +1,193 @@
-"""A hashtag's sentiment over time: one point per finished run (ad-hoc or tracked)."""
+"""A hashtag's story over time, counted from its posts by the posts' own times.
+
+Every post fetched for a hashtag counts once, however many runs saw it (``hashtag_posts``), in
+the UTC hour or day it was written. The counts are summed in SQL from ``hashtag_hours`` (one row
+per hashtag, source and hour), so a hashtag with a million posts sums a few thousand rows.
+Buckets with no posts are omitted from the points.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from core.db import db
-from core.models import Job
+from core.hashtag_posts import hour_of, hour_start
+from core.models import HashtagHour, HashtagPost, Job, Tweet, utcnow
 from webapp.jobs import iso
+from webapp.validation import ValidationError
+
+BUCKETS = {"hour": 1, "day": 24}
+# A range up to this long is drawn by the hour, a longer one by the day.
+HOURLY_UP_TO = timedelta(days=3)
+RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
+          "all": None}
+
+
+@dataclass(frozen=True)
+class TrendRange:
+    """A half-open range [start, end) of whole buckets, UTC."""
+
+    start: datetime
+    end: datetime
+    bucket: str
+
+    @property
+    def hours(self) -> tuple[int, int]:
+        return hour_of(self.start), hour_of(self.end)
+
+    def previous(self) -> TrendRange:
+        """The period of the same length just before this one."""
+        length = self.end - self.start
+        return TrendRange(self.start - length, self.start, self.bucket)
+
+
+def parse_time(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        # In UTC here: 0001-01-01T00:00+01:00 has no UTC time (OverflowError, once a 500).
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise ValidationError(
+            f"{name} must be an ISO 8601 time, e.g. 2026-11-25T10:00:00Z.", name) from None
+
+
+def parse_bucket(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value not in BUCKETS:
+        raise ValidationError("bucket must be hour or day.", "bucket")
+    return value
+
+
+def data_span(hashtag_keys: list[str], source: str | None = None) -> tuple[int, int] | None:
+    """The first and last hour holding posts of any of the hashtags."""
+    query = select(func.min(HashtagHour.hour), func.max(HashtagHour.hour)).where(
+        HashtagHour.hashtag_key.in_([k.lower() for k in hashtag_keys]))
+    if source:
+        query = query.where(HashtagHour.source == source)
+    first, last = db.session.execute(query).one()
+    return None if first is None else (first, last)
+
+
+def _floor(moment: datetime, bucket: str) -> datetime:
+    moment = moment.replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0) if bucket == "day" else moment
+
+
+def _ceil(moment: datetime, bucket: str) -> datetime:
+    floored = _floor(moment, bucket)
+    return floored if floored == moment else floored + timedelta(hours=BUCKETS[bucket])
+
+
+def resolve_range(hashtag_keys: list[str], *, start: datetime | None, end: datetime | None,
+                  bucket: str | None, source: str | None = None,
+                  now: datetime | None = None) -> TrendRange:
+    """Whole buckets covering [start, end); missing ends come from the posts (``all``) and the
+    bucket from the length: up to three days by the hour, longer by the day."""
+    now = now or utcnow()
+    if start is None or end is None:
+        span = data_span(hashtag_keys, source)
+        first = hour_start(span[0]) if span else now - timedelta(hours=24)
+        last = hour_start(span[1] + 1) if span else now
+        start = start or first
+        end = end or last
+    if end <= start:
+        raise ValidationError("from must be before to.", "from")
+    bucket = bucket or ("hour" if end - start <= HOURLY_UP_TO else "day")
+    return TrendRange(_floor(start, bucket), _ceil(end, bucket), bucket)
+
+
+def trend_points(hashtag_key: str, period: TrendRange,
+                 source: str | None = None) -> list[dict[str, Any]]:
+    """``{t, positive, neutral, negative, total, mean_score}`` per non-empty bucket, oldest first;
+    ``t`` is the bucket's start."""
+    width = BUCKETS[period.bucket]
+    bucket = HashtagHour.hour - (HashtagHour.hour % width) if width > 1 else HashtagHour.hour
+    first, last = period.hours
+    query = (
+        select(bucket.label("b"), func.sum(HashtagHour.positive), func.sum(HashtagHour.neutral),
+               func.sum(HashtagHour.negative), func.sum(HashtagHour.score_sum))
+        .where(HashtagHour.hashtag_key == hashtag_key.lower(), HashtagHour.hour >= first,
+               HashtagHour.hour < last)
+        .group_by("b").order_by("b"))
+    if source:
+        query = query.where(HashtagHour.source == source)
+    points = []
+    for b, positive, neutral, negative, score_sum in db.session.execute(query):
+        total = positive + neutral + negative
+        if not total:
+            continue
+        points.append({
+            "t": iso(hour_start(b)), "positive": positive, "neutral": neutral,
+            "negative": negative, "total": total, "mean_score": round(score_sum / total, 4),
+        })
+    return points
+
+
+def summary(hashtag_key: str, period: TrendRange, source: str | None = None) -> dict[str, Any]:
+    """Posts, positive and negative share and mean score over the range, and the same figures
+    for the period of the same length before it with the change (None when either is empty)."""
+    now = _totals(hashtag_key, period, source)
+    before = _totals(hashtag_key, period.previous(), source)
+    change = {}
+    for name in ("posts", "positive_share", "negative_share", "mean_score"):
+        a, b = now[name], before[name]
+        change[name] = None if a is None or b is None or not before["posts"] else a - b
+    return {**now, "previous": before, "change": change}
+
+
+def _totals(hashtag_key: str, period: TrendRange, source: str | None) -> dict[str, Any]:
+    first, last = period.hours
+    query = select(func.sum(HashtagHour.positive), func.sum(HashtagHour.neutral),
+                   func.sum(HashtagHour.negative), func.sum(HashtagHour.score_sum)).where(
+        HashtagHour.hashtag_key == hashtag_key.lower(), HashtagHour.hour >= first,
+        HashtagHour.hour < last)
+    if source:
+        query = query.where(HashtagHour.source == source)
+    positive, neutral, negative, score_sum = db.session.execute(query).one()
+    total = (positive or 0) + (neutral or 0) + (negative or 0)
+    return {
+        "posts": total,
+        "positive_share": positive / total if total else None,
+        "negative_share": negative / total if total else None,
+        "mean_score": score_sum / total if total else None,
+    }
+
+
+def top_posts(hashtag_key: str, period: TrendRange, *, source: str | None = None,
+              n: int = 5) -> dict[str, list[Tweet]]:
+    """The most positive and most negative posts written in the range."""
+    query = (select(Tweet).join(HashtagPost, HashtagPost.tweet_id == Tweet.id)
+             .where(HashtagPost.hashtag_key == hashtag_key.lower(),
+                    HashtagPost.created_at >= period.start, HashtagPost.created_at < period.end))
+    if source:
+        query = query.where(HashtagPost.source == source)
+    return {
+        "positive": list(db.session.scalars(
+            query.where(Tweet.label == "positive")
+            .order_by(Tweet.score.desc(), Tweet.id.desc()).limit(n))),
+        "negative": list(db.session.scalars(
+            query.where(Tweet.label == "negative")
+            .order_by(Tweet.score.asc(), Tweet.id.desc()).limit(n))),
+    }
+
+
+def range_texts(hashtag_key: str, period: TrendRange, *, source: str | None = None,
+                limit: int = 5000) -> list[tuple[str, str]]:
+    """(label, text) of the range's newest posts, at most ``limit``: the top terms' corpus."""
+    query = (select(Tweet.label, Tweet.text).join(HashtagPost, HashtagPost.tweet_id == Tweet.id)
+             .where(HashtagPost.hashtag_key == hashtag_key.lower(),
+                    HashtagPost.created_at >= period.start, HashtagPost.created_at < period.end)
+             .order_by(HashtagPost.created_at.desc()).limit(limit))
+    if source:
+        query = query.where(HashtagPost.source == source)
+    return [(row.label, row.text) for row in db.session.execute(query)]
 
 
 def model_versions(hashtag_key: str) -> list[str]:
@@ -22,30 +200,5 @@ def model_versions(hashtag_key: str) -> list[str]:
     return [row[0] for row in rows]
 
 
-def trend_points(hashtag_key: str, *, since: datetime | None = None,
-                 limit: int = 500) -> list[dict[str, Any]]:
-    """Points ``{t, positive, neutral, negative, total, mean_score, job_id}``, oldest first.
-
-    Counts are absolute; shares are left to the reader (total is there). Failed runs and runs
-    that found nothing are left out: they carry no sentiment.
-    """
-    query = select(Job).where(Job.hashtag_key == hashtag_key.lower(), Job.status == "done")
-    if since is not None:
-        query = query.where(Job.finished_at >= since)
-    jobs = db.session.scalars(query.order_by(Job.finished_at.desc()).limit(limit)).all()
-    return [
-        {
-            "t": iso(job.finished_at),
-            "positive": job.positive,
-            "neutral": job.neutral,
-            "negative": job.negative,
-            "total": job.total,
-            "mean_score": job.mean_score,
-            "job_id": job.id,
-            "tracked": job.tracker_id is not None,
-            # Runs before a model upgrade keep the figures of the model that scored them.
-            "model_version": job.model_version,
-        }
-        for job in reversed(jobs)
-        if job.total > 0
-    ]
+def range_to_dict(period: TrendRange) -> dict[str, Any]:
+    return {"bucket": period.bucket, "from": iso(period.start), "to": iso(period.end)}

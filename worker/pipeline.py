@@ -14,6 +14,7 @@ from typing import Protocol
 
 from core import lifecycle
 from core.db import db
+from core.hashtag_posts import Rescore, add_posts, move_rescored
 from core.lifecycle import LeaseHolder, LeaseKeeper
 from core.models import Job, utcnow
 from worker.sources import FetchedTweet, TweetSource, newer_id
@@ -84,14 +85,23 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
     if stale:
         rescored = [{"tweet_id": known[t.source_id].id, **columns}
                     for t, columns in zip(stale, scores[len(new):], strict=True)]
-        rescore_tweets(rescored)
+        changed = rescore_tweets(rescored, {known[t.source_id].id: known[t.source_id].model_version
+                                            for t in stale})
+        moves = []
         for t, columns in zip(stale, scores[len(new):], strict=True):
-            known[t.source_id] = StoredTweet(known[t.source_id].id, t.source_id,
+            before = known[t.source_id]
+            if before.id in changed:
+                moves.append(Rescore(before.id, before.label, before.score,
+                                     columns["label"], columns["score"]))
+            known[t.source_id] = StoredTweet(before.id, t.source_id,
                                              columns["label"], columns["score"], model_version)
+        move_rescored(moves)
     missing = [t.source_id for t in unique if t.source_id not in known]
     if missing:  # inserted by a concurrent worker between our lookup and our insert
         known.update(stored_tweets(job.source, missing))
     linked = link_tweets(job.id, [known[t.source_id].id for t in unique])
+    # The hashtag's own record of its posts (each once), from which its trend is counted.
+    add_posts(job.hashtag_key, [known[t.source_id].id for t in unique])
     return [stored for stored in known.values() if stored.id in linked]
 
 

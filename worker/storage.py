@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db
@@ -56,18 +56,21 @@ def insert_tweets(rows: Sequence[dict[str, Any]]) -> dict[str, StoredTweet]:
             for row in db.session.execute(statement, list(rows))}
 
 
-def rescore_tweets(rows: Sequence[dict[str, Any]]) -> None:
-    """Replace the scores of stored tweets (``id`` plus the score columns) in one statement run
-    with many parameter sets: tweets a previous model scored, seen again after an upgrade."""
-    if not rows:
-        return
+def rescore_tweets(rows: Sequence[dict[str, Any]], previous_version: dict[int, str]) -> set[int]:
+    """Replace the scores of stored tweets (``id`` plus the score columns); returns the ids this
+    call changed. A tweet another worker rescored meanwhile (its model version is no longer the
+    one read) is left alone, so the hashtag counts move it once (tweets a previous model scored,
+    seen again after an upgrade; rare, so one statement per tweet)."""
     table = Tweet.__table__
-    db.session.execute(
-        update(table).where(table.c.id == bindparam("tweet_id")).values(
-            label=bindparam("label"), score=bindparam("score"),
-            prob_negative=bindparam("prob_negative"), prob_neutral=bindparam("prob_neutral"),
-            prob_positive=bindparam("prob_positive"), model_version=bindparam("model_version")),
-        list(rows))
+    changed = set()
+    for row in rows:
+        result = db.session.execute(
+            update(table).where(table.c.id == row["tweet_id"],
+                                table.c.model_version == previous_version[row["tweet_id"]])
+            .values({k: v for k, v in row.items() if k != "tweet_id"}))
+        if result.rowcount:
+            changed.add(row["tweet_id"])
+    return changed
 
 
 def link_tweets(job_id: int, tweet_ids: Sequence[int]) -> set[int]:

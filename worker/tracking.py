@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core import lifecycle
 from core.db import db
 from core.models import Alert, Job, Tracker, utcnow
+from worker.alerts import queue_deliveries
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,9 @@ def record_alert_if_needed(job: Job) -> Alert | None:
         return None
     log.info("alert: #%s negative share %.2f >= %.2f (job %s)",
              job.hashtag, share, threshold, job.id)
+    # Webhook and e-mail are sent by their own task: a slow or failing receiver never holds
+    # the job, and the alert above is recorded whatever happens to them.
+    queue_deliveries(alert, tracker)
     return alert
 
 

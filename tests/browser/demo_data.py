@@ -61,3 +61,64 @@ def seed_history():
 
     db.session.commit()
     return done, failed, running
+
+
+RUST_TWEETS = [
+    ("positive", 0.9, "The borrow checker finally clicked for me today. #rust is a joy."),
+    ("positive", 0.8, "Rewrote the hot loop in #rust and it is fast and safe, wonderful."),
+    ("neutral", 0.5, "Reading the #rust async book chapter on pinning tonight."),
+    ("negative", 0.2, "Compile times in our #rust workspace are painful again."),
+    ("negative", 0.15, "Lifetimes error messages confuse every beginner on the team #rust"),
+]
+
+
+def seed_story(now, hashtags=("Python", "rust"), days: int = 10):
+    """Posts of each hashtag spread over the last ``days`` days by the hour, their mood
+    drifting, seen by one tracked-like run per day (and a few runs that found nothing new)."""
+    import math
+    import random
+    from datetime import timedelta
+
+    from core.db import db
+    from core.hashtag_posts import add_posts
+    from core.models import JobTweet, Tweet
+    from tests.pages.factories import PROBS
+
+    number = 50_000
+    draw = random.Random(11)
+    for tag_index, hashtag in enumerate(hashtags):
+        corpus = TWEETS if tag_index == 0 else RUST_TWEETS
+        by_label = {label: [t for t in corpus if t[0] == label]
+                    for label in ("positive", "neutral", "negative")}
+        for day in range(days):
+            job = make_job(hashtag, minutes=-(days - day) * 24 * 60, limit=1000)
+            tweets = []
+            for hour in range(24):
+                at = now - timedelta(days=days - day, hours=-hour)
+                phase = (day * 24 + hour) / 40 + tag_index
+                count = 6 + int(6 * (1 + math.sin((day * 24 + hour) / 9 + tag_index)))
+                positive = 0.45 + 0.2 * math.sin(phase)
+                negative = 0.25 - 0.12 * math.sin(phase)
+                for k in range(count):
+                    roll = draw.random()
+                    label = ("positive" if roll < positive else
+                             "negative" if roll < positive + negative else "neutral")
+                    label, score, text = draw.choice(by_label[label])
+                    negative, neutral, positive = PROBS[label]
+                    number += 1
+                    tweets.append(Tweet(
+                        source="sample", source_id=str(number), username=f"user{number % 97}",
+                        text=text, url=None, created_at=at + timedelta(minutes=k * 7),
+                        label=label, score=score, prob_negative=negative, prob_neutral=neutral,
+                        prob_positive=positive, model_version="test-1"))
+            db.session.add_all(tweets)
+            db.session.flush()
+            db.session.add_all(JobTweet(job_id=job.id, tweet_id=t.id) for t in tweets)
+            for t in tweets:
+                setattr(job, t.label, getattr(job, t.label) + 1)
+            job.scored = job.fetched = job.total
+            job.mean_score = sum(t.score for t in tweets) / len(tweets)
+            add_posts(hashtag, [t.id for t in tweets])
+            db.session.commit()
+        for minutes in (-50, -40, -30):  # runs that found nothing new
+            make_job(hashtag, minutes=minutes, since_id="1")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from core.db import db
+from core.hashtag_posts import add_posts
 from core.models import Job, JobTweet, Tweet
 
 BASE_TIME = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -51,6 +52,7 @@ def add_tweets(job: Job, tweets: list[tuple[str, float, str]], *, username: str 
     db.session.flush()
     for tweet in rows:
         db.session.add(JobTweet(job_id=job.id, tweet_id=tweet.id))
+    add_posts(job.hashtag_key, [tweet.id for tweet in rows])
     for label in ("positive", "neutral", "negative"):
         setattr(job, label, getattr(job, label) + sum(t.label == label for t in rows))
     job.scored = job.fetched = job.total

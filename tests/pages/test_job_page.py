@@ -166,13 +166,41 @@ def test_tweet_text_and_usernames_are_escaped(client, ctx):
 
 def test_failed_job_shows_its_reason_and_a_rerun_button(client, ctx):
     job = make_job("climate", status="failed", source="x",
-                   error="The X source needs an API token (X_BEARER_TOKEN).")
+                   error="The tweet source is unavailable: X did not answer within 15 s.")
     html = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "This analysis failed" in html
-    assert "The X source needs an API token (X_BEARER_TOKEN)." in html
+    assert "The tweet source is unavailable: X did not answer within 15 s." in html
     assert f'action="/jobs/{job.id}/rerun"' in html
     assert "Run it again" in html
     assert "<progress" not in html
+
+
+@pytest.mark.parametrize("error", [
+    "The X source needs an API token (X_BEARER_TOKEN).",
+    "X rejected the bearer token (401 Unauthorized): check that X_BEARER_TOKEN is current.",
+    "No tweets found for #climate in the 'sample' source.",
+])
+def test_failure_that_would_repeat_explains_instead_of_offering_a_rerun(client, ctx, error):
+    job = make_job("climate", status="failed", source="x", error=error)
+    html = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert error.replace("'", "&#39;") in html
+    assert "Run it again" not in html
+    assert "would fail the same way" in html
+
+
+def test_queued_job_says_queued_not_started(client, ctx):
+    job = make_job("climate", status="queued")
+    html = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "Queued <time" in html and "Started" not in html
+
+
+def test_tracked_run_with_nothing_new_says_since_when(client, ctx):
+    earlier = make_job("climate")
+    add_tweets(earlier, [("positive", 0.9, "sunny")])
+    empty = make_job("climate", minutes=60, tracker_id=None, since_id="1001")
+    html = client.get(f"/jobs/{empty.id}").get_data(as_text=True)
+    assert "Incremental run, nothing new since" in html
+    assert "It adds nothing to the trend" in html
 
 
 def test_rerun_creates_a_new_job_with_the_same_request(client, app, ctx):
@@ -192,7 +220,8 @@ def test_rerun_of_unknown_job_is_404(client):
 
 def test_rerun_needs_the_csrf_token(csrf_client, csrf_app):
     with csrf_app.app_context():
-        job_id = make_job("climate", status="failed", error="boom").id
+        job_id = make_job("climate", status="failed",
+                          error="An internal error stopped this job.").id
     missing = csrf_client.post(f"/jobs/{job_id}/rerun")
     assert missing.status_code == 400
     assert "security token" in missing.get_data(as_text=True)

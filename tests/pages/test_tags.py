@@ -31,13 +31,13 @@ def test_tag_page_says_when_runs_were_scored_by_different_models(client, ctx):
     html = client.get("/tags/python").get_data(as_text=True)
     assert "scored by 2 model versions" in html
     assert "conv1d-old, ensemble-new" in html
-    points = client.get("/api/tags/python/trend").get_json()["points"]
-    assert all("model_version" in point for point in points)
 
 
 def test_tag_page_points_the_chart_at_the_trend_api(client):
     html = client.get("/tags/python").get_data(as_text=True)
-    assert 'data-trend-url="/api/tags/python/trend"' in html
+    url = re.search(r'data-trend-url="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert url.startswith("/api/tags/python/trend?")
+    assert "bucket=" in url and "from=" in url and "to=" in url
     assert '<canvas id="trend-chart"' in html
     assert 'src="/static/vendor/chart.umd.min.js"' in html
     assert 'src="/static/vendor/chartjs-adapter-date-fns.bundle.min.js"' in html
@@ -94,3 +94,70 @@ def test_unexpected_error_is_a_friendly_500_without_details(app, client):
     assert response.status_code == 500
     assert "Something went wrong" in html
     assert "secret internals" not in html and "Traceback" not in html
+
+
+@pytest.fixture
+def story(ctx):
+    """#Python over two days of posts (factories space posts a minute apart from 1 March)."""
+    job = make_job("Python")
+    add_tweets(job, [("positive", 0.95, "wonderful release, love it"),
+                     ("positive", 0.9, "love the new release"),
+                     ("negative", 0.05, "crash crash bug again"),
+                     ("negative", 0.1, "another crash and bug"),
+                     ("neutral", 0.5, "python release notes")] * 3)
+    return job
+
+
+def test_dashboard_shows_tiles_top_posts_and_distinctive_terms(client, story):
+    html = client.get("/tags/python?range=all").get_data(as_text=True)
+    assert re.search(r'data-tile="posts">15<', html)
+    assert re.search(r'data-tile="positive">40%<', html)
+    assert re.search(r'data-tile="negative">40%<', html)
+    assert "wonderful release, love it" in html.split('id="top-posts-title"')[1]
+    terms = html.split('id="terms-title"')[1]
+    negative = re.search(r'class="terms terms--negative">(.*?)</ul>', terms, re.S).group(1)
+    assert "crash" in negative and "python" not in negative
+    assert "release" not in negative
+
+
+def test_dashboard_defaults_to_all_time_when_the_last_30_days_are_empty(client, story):
+    html = client.get("/tags/python").get_data(as_text=True)
+    assert re.search(r'aria-current="true">All<', html)
+
+
+def test_range_picker_offers_presets_and_a_custom_range(client, story):
+    html = client.get("/tags/python?range=custom&from=2026-03-01&to=2026-03-01&bucket=hour"
+                      ).get_data(as_text=True)
+    assert 'value="2026-03-01" required' in html
+    assert re.search(r'<option value="hour" selected>', html)
+    for name in ("24 h", "7 days", "30 days", "All"):
+        assert f">{name}</a>" in html
+
+
+def test_tiles_compare_with_the_previous_period(client, story):
+    html = client.get("/tags/python?range=custom&from=2026-03-01&to=2026-03-01"
+                      ).get_data(as_text=True)
+    assert "no earlier period to compare" in html
+
+
+def test_bad_range_is_a_422_page(client):
+    assert client.get("/tags/python?range=week").status_code == 422
+
+
+def test_compare_page_shows_tiles_side_by_side_and_one_chart(client, story):
+    html = client.get("/compare?tags=python,rust&range=all").get_data(as_text=True)
+    assert "#Python" in html and "#rust" in html
+    assert html.count('class="mini-tiles"') == 2
+    url = re.search(r'data-compare-url="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert url.startswith("/api/compare?tags=Python,rust&")
+
+
+def test_compare_page_explains_bad_tags(client):
+    response = client.get("/compare?tags=a,b,c,d,e")
+    assert response.status_code == 422
+    assert "at most 4" in response.get_data(as_text=True)
+
+
+def test_hashtag_and_history_pages_link_to_compare(client, story):
+    assert 'href="/compare?tags=Python"' in client.get("/tags/python").get_data(as_text=True)
+    assert "/compare?tags=" in client.get("/jobs?hashtag=python").get_data(as_text=True)

@@ -45,3 +45,18 @@ def test_top_terms_only_count_this_jobs_tweets(ctx):
     add_tweets(mine, [("positive", 0.9, "delightful")])
     add_tweets(other, [("positive", 0.9, "borrowchecker")])
     assert top_terms(mine.id, "python")["positive"] == [("delightful", 1)]
+
+
+def test_distinctive_terms_leave_out_words_every_sentiment_uses_alike():
+    from webapp.pages.terms import distinctive_terms
+
+    rows = ([("positive", "great launch today python3 love")] * 30
+            + [("negative", "broken launch python3 crash")] * 30
+            + [("neutral", "launch python3 notes")] * 30)
+    terms = distinctive_terms(rows, "python")
+    words = {label: [word for word, _uses, _z in found] for label, found in terms.items()}
+    assert words["positive"][:2] == ["great", "love"]
+    assert set(words["negative"][:2]) == {"broken", "crash"}
+    # Raw frequency would rank "launch" and "python3" first in all three lists.
+    assert not any({"launch", "python3"} & set(found) for found in words.values())
+    assert all(z > 1.96 for found in terms.values() for _w, _u, z in found)

@@ -70,7 +70,8 @@ def empty_tables(app) -> None:
 
     with app.app_context():
         db.session.execute(text(
-            "TRUNCATE alerts, job_tweets, tweets, jobs, trackers RESTART IDENTITY CASCADE"))
+            "TRUNCATE alert_deliveries, alerts, hashtag_hours, hashtag_posts, job_tweets, tweets, "
+            "jobs, trackers RESTART IDENTITY CASCADE"))
         db.session.commit()
 
 

@@ -285,5 +285,6 @@ def test_alerts_endpoint_lists_the_trackers_alerts_newest_first(client, app):
     body = client.get(f"/api/trackers/{tracker_id}/alerts").get_json()
     assert [a["negative_share"] for a in body["results"]] == [0.8, 0.6]
     assert set(body["results"][0]) == {"id", "tracker_id", "job_id", "hashtag",
-                                       "negative_share", "threshold", "created_at", "job_url"}
+                                       "negative_share", "threshold", "created_at", "job_url",
+                                       "deliveries"}
     assert client.get("/api/trackers/999/alerts").status_code == 404

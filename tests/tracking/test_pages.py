@@ -100,12 +100,38 @@ def test_creating_from_the_hashtag_page_redirects_back_with_a_message(client, ap
         ({"source": "myspace"}, "Unknown source"),
     ],
 )
-def test_invalid_create_redirects_back_saying_what_is_wrong(client, app, fields, words):
-    response = client.post("/trackers", data=form(**fields), follow_redirects=True)
-    assert response.status_code == 200
-    assert "The tracker was not created" in response.get_data(as_text=True)
-    assert words in response.get_data(as_text=True)
+def test_invalid_create_shows_the_form_again_saying_what_is_wrong(client, app, fields, words):
+    response = client.post("/trackers", data=form(**fields))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The tracker was not created" in html
+    assert words in html
+    assert "field--invalid" in html and 'aria-invalid="true"' in html
     assert trackers(app) == []
+
+
+def test_invalid_create_keeps_what_was_typed_and_reports_every_error(client, app):
+    response = client.post("/trackers", data=form(interval_minutes="0", limit="lots",
+                                                  negative_alert_percent="35",
+                                                  alert_email="nope"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "between 1 and 10080" in html and "whole number" in html
+    assert "Enter one e-mail address" in html
+    assert html.count("field--invalid") == 3
+    assert 'value="35"' in html and 'value="lots"' in html and 'value="nope"' in html
+
+
+def test_delete_asks_for_confirmation_on_a_page_of_its_own(client, app):
+    with app.app_context():
+        tracker_id = add_tracker("python")
+    row = client.get("/trackers").get_data(as_text=True)
+    assert f'href="/trackers/{tracker_id}/delete?next=/trackers"' in row
+    page = client.get(f"/trackers/{tracker_id}/delete?next=/trackers").get_data(as_text=True)
+    assert "Delete the tracker for #python?" in page
+    assert f'action="/trackers/{tracker_id}/delete"' in page
+    assert "<script" not in page.split("<main", 1)[1]
+    assert len(trackers(app)) == 1  # asking deletes nothing
 
 
 def test_duplicate_create_says_it_is_tracked_already(client, app):

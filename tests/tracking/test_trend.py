@@ -1,86 +1,180 @@
-"""/api/tags/<tag>/trend: one point per finished run with tweets, tracked runs included."""
+"""/api/tags/<tag>/trend: a hashtag's posts bucketed by their own time, each counted once,
+summed in SQL on SQLite and PostgreSQL and checked against a plain recount of the rows."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from core.db import db
-from core.models import Job
-from tests.tracking.conftest import T0, add_tracker
+from core.models import Job, JobTweet, Tweet
+from tests.tracking.conftest import T0, FakePrediction, score_by_length
+from worker import pipeline
+from worker.sources import FetchedTweet
 
 
-def run(hashtag: str, minutes: int, *, counts=(1, 1, 1), status: str = "done",
-        tracker_id: int | None = None, mean: float | None = 0.5) -> int:
-    negative, neutral, positive = counts
-    job = Job(hashtag=hashtag, hashtag_key=hashtag.lower(), source="sample", tweet_limit=100,
-              status=status, negative=negative, neutral=neutral, positive=positive,
-              mean_score=mean, tracker_id=tracker_id,
-              scheduled_for=T0 + timedelta(minutes=minutes) if tracker_id else None,
-              created_at=T0 + timedelta(minutes=minutes),
-              finished_at=T0 + timedelta(minutes=minutes, seconds=30))
+def fetched(n: int, *, start: int = 0, minutes_apart: int = 25) -> list[FetchedTweet]:
+    """Posts ``start``..``start+n-1``, written ``minutes_apart`` apart from T0 - 2 days."""
+    origin = T0 - timedelta(days=2)
+    return [FetchedTweet(source_id=str(10_000 + i), username=f"user{i}",
+                         text="x" * (10 + i % 7) + f" post {i}",
+                         created_at=origin + timedelta(minutes=minutes_apart * i))
+            for i in range(start, start + n)]
+
+
+def store_run(hashtag: str, tweets: list[FetchedTweet], *, score=score_by_length,
+              model_version: str = "m1", tracker_id: int | None = None) -> int:
+    """A finished run of ``hashtag`` that fetched ``tweets``, through the worker's own storage."""
+    job = Job(hashtag=hashtag, hashtag_key=hashtag.lower(), source="sample", tweet_limit=1000,
+              status="running", created_at=T0, tracker_id=tracker_id)
     db.session.add(job)
+    db.session.commit()
+    pipeline.store_page(job, tweets, score, model_version)
+    job.status = "done"
     db.session.commit()
     return job.id
 
 
+def recount(hashtag_key: str, bucket_hours: int) -> dict[str, dict]:
+    """The trend the slow, obvious way: distinct tweets of the hashtag's jobs, in Python."""
+    rows = db.session.execute(
+        select(Tweet.id, Tweet.created_at, Tweet.label, Tweet.score)
+        .join(JobTweet, JobTweet.tweet_id == Tweet.id).join(Job, Job.id == JobTweet.job_id)
+        .where(Job.hashtag_key == hashtag_key).distinct()).all()
+    buckets: dict[str, dict] = defaultdict(
+        lambda: {"positive": 0, "neutral": 0, "negative": 0, "total": 0, "score": 0.0})
+    for _id, created_at, label, score in rows:
+        hour = int(created_at.timestamp() // 3600)
+        start = (hour - hour % bucket_hours) * 3600
+        from datetime import UTC, datetime
+        key = datetime.fromtimestamp(start, UTC).isoformat().replace("+00:00", "Z")
+        buckets[key][label] += 1
+        buckets[key]["total"] += 1
+        buckets[key]["score"] += score
+    return {k: {**v, "score": round(v["score"] / v["total"], 4)} for k, v in buckets.items()}
+
+
+def as_recount(points: list[dict]) -> dict[str, dict]:
+    return {p["t"]: {"positive": p["positive"], "neutral": p["neutral"],
+                     "negative": p["negative"], "total": p["total"], "score": p["mean_score"]}
+            for p in points}
+
+
+def rescore_all_positive(texts):
+    probs = {"negative": 0.05, "neutral": 0.05, "positive": 0.9}
+    return [FakePrediction("positive", 0.925, probs) for _ in texts]
+
+
 @pytest.fixture
-def history(app):
-    """#Python: an ad-hoc run, two tracked runs, a failed one, an empty one; #rust: one run."""
-    with app.app_context():
-        tracker_id = add_tracker("Python", interval_minutes=60)
-        ids = {
-            "adhoc": run("Python", 0, counts=(2, 3, 5), mean=0.61),
-            "tracked1": run("python", 60, counts=(6, 2, 2), tracker_id=tracker_id, mean=0.3),
-            "failed": run("python", 90, status="failed", mean=None),
-            "empty": run("python", 120, counts=(0, 0, 0), tracker_id=tracker_id, mean=None),
-            "tracked2": run("PYTHON", 180, counts=(1, 1, 8), tracker_id=tracker_id, mean=0.85),
-            "rust": run("rust", 30),
-        }
-    return ids
+def stored(any_app):
+    """#Python: three overlapping runs (posts seen twice count once), a run of #rust sharing
+    posts, and a later run scored by a new model (its posts move label everywhere)."""
+    with any_app.app_context():
+        store_run("Python", fetched(60))
+        store_run("python", fetched(60, start=30))  # 30 posts again, 30 new
+        store_run("PYTHON", fetched(10, start=85))
+        store_run("rust", fetched(40, start=70))
+        store_run("rust", fetched(5, start=70), score=rescore_all_positive, model_version="m2")
+    return any_app
 
 
-def test_trend_lists_finished_runs_with_tweets_oldest_first(client, history):
-    response = client.get("/api/tags/Python/trend")
+@pytest.mark.parametrize("bucket", ["hour", "day"])
+def test_trend_equals_a_plain_recount_of_distinct_posts(stored, bucket):
+    client = stored.test_client()
+    body = client.get(f"/api/tags/Python/trend?bucket={bucket}").get_json()
+    assert body["hashtag"] == "Python" and body["bucket"] == bucket
+    with stored.app_context():
+        for key in ("python", "rust"):
+            points = client.get(f"/api/tags/{key}/trend?bucket={bucket}").get_json()["points"]
+            assert as_recount(points) == recount(key, 24 if bucket == "day" else 1)
+    assert sum(p["total"] for p in body["points"]) == 95  # 0..89 and 85..94, once each
+
+
+def test_a_post_seen_by_many_runs_counts_once(stored):
+    client = stored.test_client()
+    before = client.get("/api/tags/python/trend").get_json()["points"]
+    with stored.app_context():
+        store_run("python", fetched(95))  # every post again (5 of them scored back by m1)
+        after = client.get("/api/tags/python/trend").get_json()["points"]
+        assert as_recount(after) == recount("python", 1)
+    assert [(p["t"], p["total"]) for p in after] == [(p["t"], p["total"]) for p in before]
+
+
+def test_posts_are_bucketed_by_their_own_time_not_the_runs(stored):
+    points = stored.test_client().get("/api/tags/python/trend?bucket=hour").get_json()["points"]
+    # 95 posts 25 minutes apart span ~40 hours: many buckets, though every run finished at T0.
+    assert len(points) > 30
+    assert points[0]["t"] == "2026-02-28T12:00:00Z"
+    assert [p["t"] for p in points] == sorted(p["t"] for p in points)
+
+
+def test_range_is_half_open_and_whole_buckets(stored):
+    client = stored.test_client()
+    body = client.get("/api/tags/python/trend?from=2026-02-28T13:10:00Z"
+                      "&to=2026-02-28T15:00:00Z").get_json()
+    assert body["bucket"] == "hour"
+    assert (body["from"], body["to"]) == ("2026-02-28T13:00:00Z", "2026-02-28T15:00:00Z")
+    assert [p["t"] for p in body["points"]] == ["2026-02-28T13:00:00Z", "2026-02-28T14:00:00Z"]
+
+
+def test_long_ranges_are_drawn_by_the_day(stored):
+    body = stored.test_client().get(
+        "/api/tags/python/trend?from=2026-02-01T00:00:00Z&to=2026-03-05T00:00:00Z").get_json()
+    assert body["bucket"] == "day"
+    assert [p["t"][:10] for p in body["points"]] == ["2026-02-28", "2026-03-01", "2026-03-02"]
+
+
+def test_source_filter_keeps_only_that_sources_posts(stored):
+    client = stored.test_client()
+    assert client.get("/api/tags/python/trend?source=x").get_json()["points"] == []
+    assert client.get("/api/tags/python/trend?source=sample").get_json()["points"]
+
+
+def test_rescored_posts_move_label_in_every_hashtag(stored):
+    client = stored.test_client()
+    rust = client.get("/api/tags/rust/trend?bucket=day").get_json()["points"]
+    with stored.app_context():
+        assert as_recount(rust) == recount("rust", 24)
+
+
+def test_trend_csv_has_one_line_per_bucket(stored):
+    response = stored.test_client().get("/api/tags/python/trend.csv?bucket=day")
     assert response.status_code == 200
-    body = response.get_json()
-    assert body["hashtag"] == "Python"
-    assert [p["job_id"] for p in body["points"]] == [
-        history["adhoc"], history["tracked1"], history["tracked2"]]
-    assert body["points"][1] == {
-        "t": "2026-03-02T13:00:30Z", "positive": 2, "neutral": 2, "negative": 6, "total": 10,
-        "mean_score": 0.3, "job_id": history["tracked1"], "tracked": True,
-        "model_version": None}
-    assert [p["tracked"] for p in body["points"]] == [False, True, True]
-    assert [p["total"] for p in body["points"]] == [10, 10, 10]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    lines = response.get_data(as_text=True).strip().splitlines()
+    assert lines[0] == "t,positive,neutral,negative,total,mean_score"
+    assert len(lines) == 4
 
 
-def test_trend_ignores_case_and_a_leading_hash(client, history):
-    points = client.get("/api/tags/%23pYtHoN/trend").get_json()["points"]
-    assert len(points) == 3
+def test_unknown_hashtag_has_an_empty_trend(client):
+    body = client.get("/api/tags/neverseen/trend").get_json()
+    assert body["hashtag"] == "neverseen" and body["points"] == []
 
 
-def test_since_keeps_runs_finished_at_or_after_it(client, history):
-    body = client.get("/api/tags/python/trend?since=2026-03-02T13:00:30Z").get_json()
-    assert [p["job_id"] for p in body["points"]] == [history["tracked1"], history["tracked2"]]
-    naive = client.get("/api/tags/python/trend?since=2026-03-02T14:00:00").get_json()
-    assert [p["job_id"] for p in naive["points"]] == [history["tracked2"]]
-    assert client.get("/api/tags/python/trend?since=2030-01-01T00:00:00Z").get_json()[
-        "points"] == []
-
-
-def test_unknown_hashtag_has_an_empty_trend(client, history):
-    assert client.get("/api/tags/neverseen/trend").get_json() == {
-        "hashtag": "neverseen", "points": []}
+def test_compare_shares_one_range_and_bucket(stored):
+    body = stored.test_client().get("/api/compare?tags=python,Rust,%23PYTHON&bucket=day").get_json()
+    assert body["bucket"] == "day"
+    assert [s["hashtag"] for s in body["series"]] == ["python", "Rust"]
+    with stored.app_context():
+        assert as_recount(body["series"][1]["points"]) == recount("rust", 24)
 
 
 @pytest.mark.parametrize(
     ("url", "field"),
     [
-        ("/api/tags/python/trend?since=yesterday", "since"),
+        ("/api/tags/python/trend?from=yesterday", "from"),
         ("/api/tags/python/trend?since=2026-13-01", "since"),
+        ("/api/tags/python/trend?to=2026-13-01", "to"),
+        ("/api/tags/python/trend?bucket=week", "bucket"),
+        ("/api/tags/python/trend?source=myspace", "source"),
+        ("/api/tags/python/trend?from=2026-03-02T00:00Z&to=2026-03-01T00:00Z", "from"),
         ("/api/tags/bad-tag/trend", "tag"),
+        ("/api/compare?tags=", "tags"),
+        ("/api/compare?tags=a,b,c,d,e", "tags"),
+        ("/api/compare?tags=a,b-c", "tags"),
     ],
 )
 def test_bad_trend_requests_are_422_naming_the_parameter(client, url, field):

@@ -26,6 +26,7 @@ def home():
     if form.validate_on_submit():
         job = job_service.create_job(form.job_request())
         return redirect(url_for("pages.job", job_id=job.id), 303)
-    latest = job_service.list_jobs(per_page=LATEST).jobs
+    # Runs that found nothing new are not results: they stay out of the latest analyses.
+    latest = job_service.list_jobs(per_page=LATEST, results_only=True).jobs
     status = 422 if form.errors else 200
     return render_template("home.html", form=form, latest=latest), status

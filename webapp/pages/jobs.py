@@ -37,8 +37,12 @@ def job(job_id: int):
     tweets = job_service.job_tweets(job.id, label=label, sort=sort, page=page,
                                     per_page=TWEETS_PER_PAGE)
     terms = top_terms(job.id, job.hashtag_key) if job.status == "done" and job.total else None
+    empty_run = job_service.is_empty_run(job)
     return render_template("jobs/job.html", job=job, tweets=tweets, label=label, sort=sort,
-                           sorts=SORT_NAMES, terms=terms, rerun_form=RerunForm())
+                           sorts=SORT_NAMES, terms=terms, rerun_form=RerunForm(),
+                           rerun_may_help=job_service.rerun_may_help(job),
+                           nothing_new_since=(job_service.nothing_new_since(job)
+                                              if empty_run else None))
 
 
 @pages_bp.post("/jobs/<int:job_id>/rerun")
@@ -63,7 +67,7 @@ def _download(chunks, mimetype: str, filename: str) -> Response:
 @pages_bp.get("/jobs/<int:job_id>/export.csv")
 def export_csv(job_id: int):
     job = job_or_404(job_id)
-    return _download(csv_rows(job), "text/csv; charset=utf-8", export_filename(job, "csv"))
+    return _download(csv_rows(job), "text/csv", export_filename(job, "csv"))
 
 
 @pages_bp.get("/jobs/<int:job_id>/export.json")
@@ -83,4 +87,5 @@ def history():
         code = 200
     else:
         result, code = None, 422
-    return render_template("jobs/history.html", form=form, result=result), code
+    items = job_service.collapse_empty_runs(result.jobs) if result else []
+    return render_template("jobs/history.html", form=form, result=result, items=items), code

@@ -1,19 +1,21 @@
-"""A hashtag's page: every analysis of it over time, its topic context and its tracker."""
+"""A hashtag's page: a dashboard of its posts over a range, its runs, topic and trackers."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from sqlalchemy import select
 
 from core.db import db
 from core.models import Job
 from webapp import jobs as job_service
 from webapp.api.params import page_args
+from webapp.api.tags import compared_tags
 from webapp.extensions import limiter
 from webapp.forms import AnalyseForm
 from webapp.pages import pages_bp
-from webapp.trends import model_versions
-from webapp.validation import parse_hashtag
+from webapp.pages.dashboard import RANGE_NAMES, choose_range, dashboard, tiles
+from webapp.trends import model_versions, summary
+from webapp.validation import ValidationError, parse_hashtag
 from webapp.wikipedia import topic_summary
 
 RUNS_PER_PAGE = 20
@@ -33,8 +35,11 @@ def tag(tag: str):
     page, _ = page_args(request.args)
     runs = job_service.list_jobs(hashtag=hashtag, page=page, per_page=RUNS_PER_PAGE)
     form = AnalyseForm(formdata=None, hashtag=hashtag)
+    choice = choose_range(request.args, [hashtag])
     return render_template("tags/tag.html", hashtag=hashtag, hashtag_key=hashtag.lower(),
-                           runs=runs, form=form, models=model_versions(hashtag))
+                           runs=runs, run_items=job_service.collapse_empty_runs(runs.jobs),
+                           form=form, models=model_versions(hashtag), choice=choice,
+                           range_names=RANGE_NAMES, board=dashboard(hashtag, choice))
 
 
 @pages_bp.get("/tags/<tag>/context")
@@ -48,3 +53,22 @@ def tag_context(tag: str):
         return "", 204
     response = render_template("tags/_context.html", summary=summary)
     return response, 200, {"Cache-Control": "private, max-age=3600"}
+
+
+@pages_bp.get("/compare")
+def compare():
+    """Up to four hashtags on one chart over the same range and buckets, with their tiles."""
+    raw = request.args.get("tags", "")
+    error = None
+    try:
+        tags = [display_name(tag) for tag in compared_tags(raw)] if raw.strip() else []
+    except ValidationError as exc:
+        tags, error = [], exc.message
+    choice = choose_range(request.args, tags) if tags else None
+    boards = [{"hashtag": tag, "tiles": tiles(summary(tag.lower(), choice.period))}
+              for tag in tags] if choice else []
+    compare_url = (url_for("api.compare", tags=",".join(tags), **choice.api_args)
+                   if choice else None)
+    return render_template("tags/compare.html", tags=tags, choice=choice, boards=boards,
+                           range_names=RANGE_NAMES, compare_url=compare_url,
+                           tags_text=", ".join(tags) or raw, error=error), 422 if error else 200

@@ -76,15 +76,16 @@ def index():
 
 @trackers_pages_bp.post("/trackers")
 def create():
+    """Like the analyse form: on an error the form comes back as typed, every wrong field
+    marked with its own message (on the trackers page, which holds the whole form)."""
     form = TrackerForm()
     if not form.validate():
-        flash(f"The tracker was not created. {first_error(form)}", ERROR)
-        return redirect(back(form), 303)
+        return render_template("trackers/index.html", form=form), 422
     try:
         tracker = tracker_service.create_tracker(form.tracker_request())
     except ValidationError as error:
-        flash(f"The tracker was not created. {error.message}", ERROR)
-        return redirect(back(form), 303)
+        getattr(form, error.field or "", form.hashtag).errors.append(error.message)
+        return render_template("trackers/index.html", form=form), 422
     flash(f"#{tracker.hashtag} is tracked every {every(tracker.interval_minutes)}; "
           "the first run starts shortly.", OK)
     return redirect(back(form), 303)
@@ -99,8 +100,8 @@ def edit(tracker_id: int):
 
 def render_edit(tracker: Tracker, form: TrackerForm, status: int = 200):
     alerts = tracker_service.recent_alerts(tracker_id=tracker.id, limit=TAG_ALERTS)
-    return render_template("trackers/edit.html", tracker=tracker, form=form,
-                           alerts=alerts), status
+    return render_template("trackers/edit.html", tracker=tracker, form=form, alerts=alerts,
+                           deliveries=tracker_service.recent_deliveries(tracker.id)), status
 
 
 @trackers_pages_bp.post("/trackers/<int:tracker_id>")
@@ -135,6 +136,15 @@ def pause(tracker_id: int):
 @trackers_pages_bp.post("/trackers/<int:tracker_id>/resume")
 def resume(tracker_id: int):
     return _set_enabled(tracker_id, True, "Tracking of #{hashtag} is resumed.")
+
+
+@trackers_pages_bp.get("/trackers/<int:tracker_id>/delete")
+def confirm_delete(tracker_id: int):
+    """Deleting asks first, on a page of its own (no script needed)."""
+    tracker = tracker_or_404(tracker_id)
+    return render_template("trackers/delete.html", tracker=tracker,
+                           form=TrackerActionForm(formdata=None,
+                                                  next=safe_next(request.args.get("next"), "")))
 
 
 @trackers_pages_bp.post("/trackers/<int:tracker_id>/delete")

@@ -38,3 +38,33 @@ export function applyDefaults(Chart) {
 }
 
 export { LABELS };
+
+const BUCKET_MS = { hour: 3600 * 1000, day: 24 * 3600 * 1000 };
+
+// Every bucket of [from, to): the API omits empty ones; the chart shows them as gaps.
+export function bucketTimes(from, to, bucket) {
+  const step = BUCKET_MS[bucket] || BUCKET_MS.day;
+  const times = [];
+  for (let t = Date.parse(from); t < Date.parse(to) && times.length < 5000; t += step) times.push(t);
+  return times;
+}
+
+export function byTime(points) {
+  return new Map(points.map((p) => [Date.parse(p.t), p]));
+}
+
+export function timeAxis(bucket) {
+  return {
+    type: "time",
+    offset: true,
+    time: {
+      unit: bucket === "hour" ? undefined : "day",
+      tooltipFormat: bucket === "hour" ? "d MMM yyyy, HH:mm" : "d MMM yyyy",
+      displayFormats: { hour: "HH:mm", day: "d MMM", week: "d MMM", month: "MMM yyyy" },
+    },
+    ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 18, source: "auto" },
+    grid: { display: false },
+  };
+}
+
+export const share = (part, total) => (total ? (100 * part) / total : null);

@@ -1,5 +1,5 @@
 // A hashtag's page: the trend chart from /api/tags/<tag>/trend and the topic context.
-import { applyDefaults, chartLibrary, colours } from "./charts.js";
+import { applyDefaults, bucketTimes, byTime, chartLibrary, colours, share, timeAxis } from "./charts.js";
 
 async function loadContext() {
   const box = document.getElementById("topic");
@@ -15,33 +15,27 @@ async function loadContext() {
   }
 }
 
-const share = (part, total) => (total ? (100 * part) / total : 0);
-const HOUR_MS = 3600 * 1000;
-
-// Runs seconds apart (or a single run) would get an axis in milliseconds: keep a readable span.
-function timeRange(points) {
-  const times = points.map((p) => Date.parse(p.t));
-  const first = Math.min(...times);
-  const last = Math.max(...times);
-  const pad = Math.max((last - first) * 0.06, 2 * HOUR_MS);
-  return { min: first - pad, max: last + pad };
-}
-
-function drawTrend(canvas, points) {
+// Share lines over volume bars, one slot per bucket: runs minutes apart or a year of posts
+// read the same, and an empty bucket is a gap, not a line drawn across it.
+function drawTrend(canvas, body) {
   const Chart = chartLibrary();
-  if (!Chart) return;
+  if (!Chart) return null;
   applyDefaults(Chart);
   const c = colours();
+  const found = byTime(body.points);
+  const times = bucketTimes(body.from, body.to, body.bucket);
+  const at = (t) => found.get(t);
   const line = (label, key, colour) => ({
     type: "line",
     label,
-    data: points.map((p) => ({ x: p.t, y: share(p[key], p.total) })),
+    data: times.map((t) => ({ x: t, y: at(t) ? share(at(t)[key], at(t).total) : null })),
     borderColor: colour,
     backgroundColor: colour,
-    pointRadius: 3.5,
-    pointHoverRadius: 6,
-    borderWidth: 2.5,
-    tension: 0.25,
+    pointRadius: times.length > 60 ? 0 : 3,
+    pointHoverRadius: 5,
+    borderWidth: 2.25,
+    tension: 0.2,
+    spanGaps: false,
     yAxisID: "share",
   });
   const chart = new Chart(canvas, {
@@ -51,12 +45,13 @@ function drawTrend(canvas, points) {
         line("Negative share", "negative", c.negative),
         {
           type: "bar",
-          label: "Tweets scored",
-          data: points.map((p) => ({ x: p.t, y: p.total })),
-          backgroundColor: "rgba(76, 63, 209, 0.16)",
-          hoverBackgroundColor: "rgba(76, 63, 209, 0.3)",
-          borderRadius: 4,
-          maxBarThickness: 26,
+          label: "Posts",
+          data: times.map((t) => ({ x: t, y: at(t) ? at(t).total : 0 })),
+          backgroundColor: "rgba(76, 63, 209, 0.18)",
+          hoverBackgroundColor: "rgba(76, 63, 209, 0.32)",
+          barPercentage: 0.9,
+          categoryPercentage: 1,
+          minBarLength: 2,
           yAxisID: "volume",
           order: 2,
         },
@@ -67,29 +62,20 @@ function drawTrend(canvas, points) {
       maintainAspectRatio: false,
       interaction: { mode: "index", intersect: false },
       scales: {
-        x: {
-          type: "time",
-          ...timeRange(points),
-          time: {
-            tooltipFormat: "d MMM yyyy, HH:mm",
-            displayFormats: { minute: "HH:mm", hour: "HH:mm", day: "d MMM", week: "d MMM", month: "MMM yyyy" },
-          },
-          ticks: { maxRotation: 0, autoSkipPadding: 16 },
-          grid: { display: false },
-        },
+        x: timeAxis(body.bucket),
         share: {
           position: "left",
           min: 0,
           max: 100,
           ticks: { callback: (value) => `${value}%`, stepSize: 25 },
-          title: { display: true, text: "Share of tweets" },
+          title: { display: true, text: "Share of posts" },
         },
         volume: {
           position: "right",
           beginAtZero: true,
           grid: { drawOnChartArea: false },
           ticks: { precision: 0 },
-          title: { display: true, text: "Tweets per run" },
+          title: { display: true, text: `Posts per ${body.bucket}` },
         },
       },
       plugins: {
@@ -98,23 +84,17 @@ function drawTrend(canvas, points) {
           callbacks: {
             label(item) {
               const value = item.parsed.y;
-              return item.dataset.yAxisID === "share"
-                ? ` ${item.dataset.label}: ${value.toFixed(1)}%`
-                : ` ${value} tweets scored`;
+              if (item.dataset.yAxisID === "share") {
+                return value === null ? ` ${item.dataset.label}: –` : ` ${item.dataset.label}: ${value.toFixed(1)}%`;
+              }
+              return ` ${value} post${value === 1 ? "" : "s"}`;
             },
             footer(items) {
-              const point = points[items[0].dataIndex];
-              const mean = point.mean_score === null ? "–" : point.mean_score.toFixed(2);
-              return `Mean score ${mean} · ${point.tracked ? "tracked run" : "one-off run"}\nClick to open this run`;
+              const point = at(times[items[0].dataIndex]);
+              return point ? `Mean score ${point.mean_score.toFixed(2)}` : "No post";
             },
           },
         },
-      },
-      onClick(_event, elements) {
-        if (elements.length) window.location.href = `/jobs/${points[elements[0].index].job_id}`;
-      },
-      onHover(event, elements) {
-        event.native.target.style.cursor = elements.length ? "pointer" : "default";
       },
     },
   });
@@ -129,21 +109,17 @@ async function loadTrend() {
   try {
     const response = await fetch(canvas.dataset.trendUrl, { headers: { Accept: "application/json" } });
     if (!response.ok) throw new Error(`trend: ${response.status}`);
-    const { points } = await response.json();
-    if (!points.length) {
+    const body = await response.json();
+    if (!body.points.length) {
       canvas.parentElement.hidden = true;
       if (empty) empty.hidden = false;
       return;
     }
-    drawTrend(canvas, points);
-    if (points.length === 1 && empty) {
-      empty.textContent = "One run so far: analyse it again later, or track it, to see a trend.";
-      empty.hidden = false;
-    }
+    drawTrend(canvas, body);
   } catch {
     canvas.parentElement.hidden = true;
     if (empty) {
-      empty.textContent = "The chart could not be loaded; the runs are listed below.";
+      empty.textContent = "The chart could not be loaded; the summary figures are above.";
       empty.hidden = false;
     }
   }
