@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFError
 
 from core.models import Tracker
 from webapp import trackers as tracker_service
+from webapp.authz import acting_user_id
 from webapp.errors import error_response
 from webapp.tracker_forms import TrackerActionForm, TrackerForm
 from webapp.validation import ValidationError
@@ -81,7 +82,8 @@ def create():
         flash(f"The tracker was not created. {first_error(form)}", ERROR)
         return redirect(back(form), 303)
     try:
-        tracker = tracker_service.create_tracker(form.tracker_request())
+        tracker = tracker_service.create_tracker(form.tracker_request(),
+                                                 created_by=acting_user_id())
     except ValidationError as error:
         flash(f"The tracker was not created. {error.message}", ERROR)
         return redirect(back(form), 303)
