@@ -80,7 +80,9 @@ def sign_out():
     if SignOutForm().validate_on_submit():
         logout_user()
         session.clear()
-    return redirect(url_for("accounts.sign_in"), 303)
+    if current_app.config["AUTH_MODE"] == "login":
+        return redirect(url_for("accounts.sign_in"), 303)
+    return redirect(url_for("pages.home"), 303)
 
 
 def render_account(status: int = 200, new_secret: str | None = None, token_form=None,
