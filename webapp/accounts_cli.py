@@ -6,12 +6,13 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from core.models import ROLES
 from webapp import accounts
 from webapp.validation import ValidationError
 
-users_cli = click.Group("users", help="Manage tagpulse accounts.")
+users_cli = AppGroup("users", help="Manage tagpulse accounts.")
 
 
 def _password(from_stdin: bool) -> str:
