@@ -1,4 +1,5 @@
-"""The database: jobs, the tweets they scored, trackers, alerts and cached topic summaries.
+"""The database: jobs, the tweets they scored, trackers, alerts, cached topic summaries, and the
+accounts (users and their API tokens) that say who may do what.
 
 The job row is the source of truth for a job's state (not the broker's result store): pages and
 the API read it, workers write progress to it, and the reaper re-enqueues from it.
@@ -29,6 +30,8 @@ from core.db import db
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
+# Ordered weakest first: each role may do everything the ones before it may.
+ROLES = ("viewer", "analyst", "admin")
 LABELS = ("negative", "neutral", "positive")
 
 
@@ -81,6 +84,10 @@ class Job(db.Model):
     tracker_id: Mapped[int | None] = mapped_column(
         ForeignKey("trackers.id", ondelete="SET NULL"), nullable=True)
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Who submitted it; None for tracked runs, jobs from before accounts and anonymous ones.
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"),
+        nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -170,10 +177,16 @@ class Tracker(db.Model):
     # Where an alert is delivered besides the pages: a JSON POST and/or an e-mail.
     alert_webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     alert_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # Its owner: only they (or an admin) may edit, pause or delete it. None: made before accounts
+    # or anonymously in AUTH_MODE=open; then only an admin may change it once sign-in is required.
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"),
+        nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     jobs: Mapped[list[Job]] = relationship(back_populates="tracker")
+    creator: Mapped[User | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("hashtag_key", "source"),
@@ -272,3 +285,55 @@ class TopicSummary(db.Model):
     extract: Mapped[str | None] = mapped_column(Text, nullable=True)
     page_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(db.Model):
+    """An account. Flask-Login's user: ``get_id`` carries the session nonce, so rotating the nonce
+    (new password, deactivation) signs the account out of every browser."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower-cased
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
+
+    # What Flask-Login asks of a user object.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
+
+    def has_role(self, role: str) -> bool:
+        """At least ``role`` (an admin is also an analyst and a viewer)."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+class ApiToken(db.Model):
+    """A script's credential. Only the SHA-256 of the secret is kept; ``prefix`` (its first
+    characters) lets a person tell tokens apart."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="tokens")

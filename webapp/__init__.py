@@ -10,6 +10,8 @@ from flask import Flask
 
 from core.db import db
 from core.instance import InstanceFolderError
+from webapp.accounts_cli import init_cli
+from webapp.authz import check_exposure, init_authz
 from webapp.config import REPO_ROOT, Config
 from webapp.extensions import csrf, limiter, migrate
 from webapp.security import init_security
@@ -32,6 +34,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config.as_dict())
     if test_config:
         app.config.from_mapping(test_config)
+    # Before anything listens: exposed without sign-in is refused in one paragraph.
+    check_exposure(app.config)
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -40,6 +44,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     init_security(app)
+    # After CSRFProtect and the limiter: their checks run first, then the policy's.
+    init_authz(app)
+    init_cli(app)
 
     from webapp.celery_app import celery_init_app
 
@@ -48,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webapp import errors
     from webapp.api import api_bp
     from webapp.pages import pages_bp
+    from webapp.pages.accounts import accounts_bp
     from webapp.pages.trackers import trackers_pages_bp
     from webapp.seed import seed_bp
 
@@ -55,5 +63,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(seed_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(trackers_pages_bp)
+    app.register_blueprint(accounts_bp)
     errors.register(app)
     return app

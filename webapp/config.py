@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,23 @@ class Config:
         self.SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1") == "1"
         self.SMTP_SSL = os.environ.get("SMTP_SSL", "0") == "1"
         self.WTF_CSRF_TIME_LIMIT = None
+        # Who may do what (webapp/authz.py): open (anyone does anything, the local default),
+        # login (everything needs sign-in) or public-read (anyone reads; changes need sign-in).
+        self.AUTH_MODE = os.environ.get("AUTH_MODE", "open").strip().lower() or "open"
+        # Where gunicorn listens (the Procfile reads it too); open mode off loopback is refused
+        # unless ALLOW_OPEN=1 says the network in front already restricts who gets in.
+        self.HOST = os.environ.get("HOST", "127.0.0.1").strip()
+        self.ALLOW_OPEN = os.environ.get("ALLOW_OPEN", "0").strip() == "1"
+        # Failed sign-ins, per account and per client address (Flask-Limiter syntax).
+        self.SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "5/minute;20/hour")
+        self.SIGNIN_ADDRESS_RATE_LIMIT = os.environ.get("SIGNIN_ADDRESS_RATE_LIMIT",
+                                                        "20/minute;200/hour")
+        self.PERMANENT_SESSION_LIFETIME = timedelta(days=_float("SESSION_DAYS", 14.0))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        # Set SESSION_COOKIE_SECURE=1 when a TLS proxy is in front (the cookie is then never
+        # sent over plain HTTP); off by default so http://127.0.0.1 keeps working.
+        self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -6,12 +6,22 @@ The database handle is shared with the worker and lives in ``core.db``.
 from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
+
+def client_key() -> str:
+    """Who a rate limit counts: the account where signed in (session or API token), else the
+    client address. A team behind one NAT address then does not share one budget."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
 migrate = Migrate()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = Limiter(key_func=client_key, default_limits=[])
 
 
 def _job_submit_limit() -> str:
@@ -20,7 +30,8 @@ def _job_submit_limit() -> str:
 
 def limit_job_submissions(methods: list[str] | None = None):
     """Everything that creates a job (the API, the home form, "run it again", the seed
-    endpoints) draws on one budget per client: one scope shared by those views, counted in the
-    broker's Redis so every web process sees the same counters. ``methods``: the ones that
-    create a job, where a view also answers others (the home page's GET)."""
+    endpoints) draws on one budget per client (account, else address: ``client_key``): one
+    scope shared by those views, counted in the broker's Redis so every web process sees the
+    same counters. ``methods``: the ones that create a job, where a view also answers others
+    (the home page's GET)."""
     return limiter.shared_limit(_job_submit_limit, scope="job-submissions", methods=methods)

@@ -21,12 +21,13 @@ SORTS = {
 }
 
 
-def create_job(request: JobRequest) -> Job:
+def create_job(request: JobRequest, *, created_by: int | None = None) -> Job:
     """Record a queued job and hand it to the broker; the row exists even if the broker is down
     (then the job says so, and the reaper hands it over when the broker answers)."""
     now = utcnow()
     job = lifecycle.new_job(hashtag=request.hashtag, source=request.source,
                             limit=request.limit, now=now)
+    job.created_by = created_by
     db.session.commit()
     lifecycle.publish(job.id)
     return job

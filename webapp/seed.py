@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, request
 from core.db import db
 from core.models import LABELS, Job
 from webapp import jobs as job_service
+from webapp.authz import acting_user_id
 from webapp.extensions import csrf, limit_job_submissions
 from webapp.scoring import score_texts
 from webapp.validation import JobRequest, ValidationError, parse_text
@@ -36,7 +37,7 @@ def _run_job_and_wait():
     """Submit the job named by ?text= and wait; returns (job, None) or (None, error response)."""
     job_request = JobRequest.from_mapping({"hashtag": request.args.get("text")},
                                           default_source=current_app.config["DEFAULT_SOURCE"])
-    job = job_service.create_job(job_request)
+    job = job_service.create_job(job_request, created_by=acting_user_id())
     finished = wait_for_job(job.id, current_app.config["SEED_WAIT_SECONDS"])
     if finished is None:
         response = jsonify({"error": "The analysis is still running; its URL will have the result.",

@@ -187,7 +187,8 @@ def _commit_or_duplicate(tracker: Tracker) -> None:
         raise _duplicate(tracker.hashtag, tracker.source) from None
 
 
-def create_tracker(request: TrackerRequest, *, now: datetime | None = None) -> Tracker:
+def create_tracker(request: TrackerRequest, *, now: datetime | None = None,
+                   created_by: int | None = None) -> Tracker:
     """Create a tracker; its first run is due at once (at the next dispatch)."""
     now = now or utcnow()
     if _exists(request.hashtag.lower(), request.source):
@@ -197,7 +198,7 @@ def create_tracker(request: TrackerRequest, *, now: datetime | None = None) -> T
         interval_minutes=request.interval_minutes, tweet_limit=request.limit,
         enabled=request.enabled, negative_alert_threshold=request.negative_alert_threshold,
         alert_webhook_url=request.alert_webhook_url, alert_email=request.alert_email,
-        next_run_at=now, created_at=now, updated_at=now,
+        next_run_at=now, created_at=now, updated_at=now, created_by=created_by,
     )
     db.session.add(tracker)
     _commit_or_duplicate(tracker)
@@ -296,6 +297,7 @@ def tracker_to_dict(tracker: Tracker) -> dict[str, Any]:
         "last_alert_at": iso(tracker.last_alert_at),
         "alert_webhook_url": tracker.alert_webhook_url,
         "alert_email": tracker.alert_email,
+        "created_by": tracker.creator.username if tracker.creator else None,
         "created_at": iso(tracker.created_at),
         "url": url_for("api.get_tracker", tracker_id=tracker.id),
         "runs_url": url_for("api.list_jobs", hashtag=tracker.hashtag),

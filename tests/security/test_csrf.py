@@ -38,7 +38,14 @@ def ids(secure_app):
     job_id = seed_job(secure_app)
     client = secure_app.test_client()
     tracker_id = client.post("/api/trackers", json={"hashtag": "python"}).get_json()["id"]
-    return {"job_id": job_id, "tracker_id": tracker_id, "tag": "python"}
+    with secure_app.app_context():
+        from webapp import accounts
+
+        user = accounts.create_user("someone", "a long password", "analyst")
+        token, _ = accounts.create_token(user, "script")
+        user_id, token_id = user.id, token.id
+    return {"job_id": job_id, "tracker_id": tracker_id, "tag": "python", "user_id": user_id,
+            "token_id": token_id}
 
 
 def counts(app) -> tuple[int, int]:

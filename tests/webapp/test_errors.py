@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from sqlalchemy import text
 
 from core.db import db
 from core.models import Job
+from webapp import authz
+
+
+@pytest.fixture(autouse=True)
+def policy(monkeypatch):
+    """A copy of the authorization table that this module's test routes are added to."""
+    monkeypatch.setattr(authz, "POLICY", dict(authz.POLICY))
 
 
 def add_route(app, path, view):
     app.add_url_rule(path, view.__name__, view)
+    authz.POLICY[view.__name__] = authz.PUBLIC  # unlisted endpoints are refused (403)
 
 
 def test_a_broken_constraint_is_a_500_with_the_traceback_logged(app, caplog):

@@ -7,6 +7,7 @@ from flask import abort, current_app, jsonify, request, url_for
 from webapp import jobs as job_service
 from webapp.api import api_bp
 from webapp.api.params import hashtag_arg, label_arg, page_args, status_arg
+from webapp.authz import acting_user_id
 from webapp.extensions import limit_job_submissions
 from webapp.jobs import SORTS
 from webapp.validation import JobRequest, ValidationError
@@ -30,7 +31,7 @@ def json_body():
 def create_job():
     job_request = JobRequest.from_mapping(
         json_body(), default_source=current_app.config["DEFAULT_SOURCE"])
-    job = job_service.create_job(job_request)
+    job = job_service.create_job(job_request, created_by=acting_user_id())
     url = url_for("api.get_job", job_id=job.id)
     response = jsonify({"id": job.id, "status": job.status, "url": url,
                         "page_url": f"/jobs/{job.id}"})

@@ -8,6 +8,7 @@ from webapp import trackers as tracker_service
 from webapp.api import api_bp
 from webapp.api.jobs import json_body
 from webapp.api.params import hashtag_arg
+from webapp.authz import acting_user_id
 from webapp.extensions import limiter
 from webapp.trackers import TrackerRequest
 
@@ -27,7 +28,8 @@ def _tracker_or_404(tracker_id: int):
 @limiter.limit(_submit_limit, methods=["POST"])
 def create_tracker():
     tracker = tracker_service.create_tracker(TrackerRequest.from_mapping(
-        json_body(), default_source=current_app.config["DEFAULT_SOURCE"]))
+        json_body(), default_source=current_app.config["DEFAULT_SOURCE"]),
+        created_by=acting_user_id())
     response = jsonify(tracker_service.tracker_to_dict(tracker))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_tracker", tracker_id=tracker.id)

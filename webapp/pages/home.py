@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, url_for
 
 from webapp import jobs as job_service
+from webapp.authz import acting_user_id
 from webapp.extensions import limit_job_submissions
 from webapp.forms import AnalyseForm
 from webapp.pages import pages_bp
@@ -24,7 +25,7 @@ def analyse_form() -> AnalyseForm:
 def home():
     form = analyse_form()
     if form.validate_on_submit():
-        job = job_service.create_job(form.job_request())
+        job = job_service.create_job(form.job_request(), created_by=acting_user_id())
         return redirect(url_for("pages.job", job_id=job.id), 303)
     # Runs that found nothing new are not results: they stay out of the latest analyses.
     latest = job_service.list_jobs(per_page=LATEST, results_only=True).jobs

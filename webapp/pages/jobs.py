@@ -7,6 +7,7 @@ from flask import Response, abort, redirect, render_template, request, stream_wi
 from core.models import Job
 from webapp import jobs as job_service
 from webapp.api.params import label_arg, page_args, status_arg
+from webapp.authz import acting_user_id
 from webapp.exports import csv_rows, export_filename, json_chunks
 from webapp.extensions import limit_job_submissions
 from webapp.forms import HistoryFilterForm, RerunForm
@@ -53,7 +54,8 @@ def rerun(job_id: int):
     if not RerunForm().validate_on_submit():
         abort(400)  # only a missing CSRF token gets here, and CSRFProtect answers that first
     new = job_service.create_job(
-        JobRequest(hashtag=old.hashtag, limit=old.tweet_limit, source=old.source))
+        JobRequest(hashtag=old.hashtag, limit=old.tweet_limit, source=old.source),
+        created_by=acting_user_id())
     return redirect(url_for("pages.job", job_id=new.id), 303)
 
 

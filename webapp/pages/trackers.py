@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFError
 
 from core.models import Tracker
 from webapp import trackers as tracker_service
+from webapp.authz import acting_user_id
 from webapp.errors import error_response
 from webapp.tracker_forms import TrackerActionForm, TrackerForm
 from webapp.validation import ValidationError
@@ -82,7 +83,8 @@ def create():
     if not form.validate():
         return render_template("trackers/index.html", form=form), 422
     try:
-        tracker = tracker_service.create_tracker(form.tracker_request())
+        tracker = tracker_service.create_tracker(form.tracker_request(),
+                                                 created_by=acting_user_id())
     except ValidationError as error:
         getattr(form, error.field or "", form.hashtag).errors.append(error.message)
         return render_template("trackers/index.html", form=form), 422

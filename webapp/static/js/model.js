@@ -60,7 +60,12 @@ if (form && panel) {
     try {
       const response = await fetch(form.dataset.predictUrl, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          // A signed-in browser's API calls that change or run something carry the CSRF token.
+          "X-CSRFToken": document.querySelector('meta[name="csrf-token"]')?.content ?? "",
+        },
         body: JSON.stringify({ texts: [text] }),
       });
       if (response.ok) {
