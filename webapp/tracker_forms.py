@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms import ValidationError as FieldError
 from wtforms.widgets import NumberInput
 
 from core.models import Tracker
+from webapp.forms import source_choices
 from webapp.trackers import (
     DEFAULT_INTERVAL_MINUTES,
     MAX_INTERVAL_MINUTES,
@@ -19,9 +20,6 @@ from webapp.trackers import (
     parse_threshold,
 )
 from webapp.validation import DEFAULT_LIMIT, MAX_LIMIT, ValidationError, parse_hashtag, parse_source
-
-SOURCE_CHOICES = [SelectChoice("sample", "Sample corpus (offline replay)"),
-                  SelectChoice("x", "X (live search, needs an API token)")]
 
 
 def _rule(parse):
@@ -35,7 +33,8 @@ def _rule(parse):
 
 
 def _source_or_default(value):
-    return parse_source(value, default=current_app.config["DEFAULT_SOURCE"])
+    return parse_source(value, default=current_app.config["DEFAULT_SOURCE"],
+                        config=current_app.config)
 
 
 def _percent_rule(form, field) -> None:
@@ -57,7 +56,7 @@ class TrackerForm(FlaskForm):
     """Create or edit a tracker."""
 
     hashtag = StringField("Hashtag", validators=[_rule(parse_hashtag)])
-    source = SelectField("Source", choices=SOURCE_CHOICES, validate_choice=False,
+    source = SelectField("Source", validate_choice=False,
                          validators=[_rule(_source_or_default)])
     # Text rather than IntegerField so a wrong value gets our message, not WTForms' own.
     interval_minutes = StringField(
@@ -72,6 +71,10 @@ class TrackerForm(FlaskForm):
         widget=NumberInput(min=0, max=100, step="any"))
     enabled = BooleanField("Active", default=True)
     next = HiddenField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.source.choices = source_choices(current_app.config)
 
     def tracker_request(self) -> TrackerRequest:
         return TrackerRequest(

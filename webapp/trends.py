@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.db import db
+from core.hashtags import hashtag_key as key_of
 from core.models import Job
 from webapp.jobs import iso
 
@@ -16,7 +17,7 @@ def model_versions(hashtag_key: str) -> list[str]:
     """The model versions behind a hashtag's finished runs, oldest first."""
     rows = db.session.execute(
         select(Job.model_version, func.min(Job.finished_at))
-        .where(Job.hashtag_key == hashtag_key.lower(), Job.status == "done",
+        .where(Job.hashtag_key == key_of(hashtag_key), Job.status == "done",
                Job.model_version.is_not(None))
         .group_by(Job.model_version).order_by(func.min(Job.finished_at))).all()
     return [row[0] for row in rows]
@@ -29,7 +30,7 @@ def trend_points(hashtag_key: str, *, since: datetime | None = None,
     Counts are absolute; shares are left to the reader (total is there). Failed runs and runs
     that found nothing are left out: they carry no sentiment.
     """
-    query = select(Job).where(Job.hashtag_key == hashtag_key.lower(), Job.status == "done")
+    query = select(Job).where(Job.hashtag_key == key_of(hashtag_key), Job.status == "done")
     if since is not None:
         query = query.where(Job.finished_at >= since)
     jobs = db.session.scalars(query.order_by(Job.finished_at.desc()).limit(limit)).all()

@@ -27,7 +27,7 @@ def test_csv_export_has_a_header_and_one_row_per_tweet(client, ctx):
     assert len(rows) == 3
     assert list(rows[0]) == ["created_at", "username", "text", "label", "score",
                              "prob_negative", "prob_neutral", "prob_positive", "url",
-                             "model_version"]
+                             "model_version", "lang", "not_scored", "content_warning"]
     by_label = {row["label"]: row for row in rows}
     assert by_label["positive"]["text"] == 'Lovely, with a comma, and "quotes"'
     assert by_label["positive"]["score"] == "0.9000"

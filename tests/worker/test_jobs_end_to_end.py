@@ -67,7 +67,7 @@ def test_rerunning_a_hashtag_links_tweets_without_duplicating_them(stack):
 def test_hashtag_without_tweets_fails_with_the_reason(stack):
     job = stack.wait_for_job(stack.submit("zzqqxxnothingtaggedlikethis"))
     assert job["status"] == "failed"
-    assert "No tweets found for #zzqqxxnothingtaggedlikethis" in job["error"]
+    assert "No posts found for #zzqqxxnothingtaggedlikethis" in job["error"]
 
 
 def test_x_source_without_token_fails_saying_what_is_missing(stack):

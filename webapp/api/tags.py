@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask import jsonify, request
 
+from core.hashtags import hashtag_key
 from webapp.api import api_bp
 from webapp.trends import trend_points
 from webapp.validation import ValidationError, parse_hashtag
@@ -26,5 +27,5 @@ def parse_since(value: str | None) -> datetime | None:
 @api_bp.get("/tags/<tag>/trend")
 def tag_trend(tag: str):
     hashtag = parse_hashtag(tag, "tag")
-    points = trend_points(hashtag.lower(), since=parse_since(request.args.get("since")))
+    points = trend_points(hashtag_key(hashtag), since=parse_since(request.args.get("since")))
     return jsonify({"hashtag": hashtag, "points": points})

@@ -49,7 +49,8 @@ def rerun(job_id: int):
     if not RerunForm().validate_on_submit():
         abort(400)  # only a missing CSRF token gets here, and CSRFProtect answers that first
     new = job_service.create_job(
-        JobRequest(hashtag=old.hashtag, limit=old.tweet_limit, source=old.source))
+        JobRequest(hashtag=old.hashtag, limit=old.tweet_limit, source=old.source,
+                   lang=old.lang))
     return redirect(url_for("pages.job", job_id=new.id), 303)
 
 

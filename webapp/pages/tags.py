@@ -6,6 +6,7 @@ from flask import render_template, request
 from sqlalchemy import select
 
 from core.db import db
+from core.hashtags import hashtag_key
 from core.models import Job
 from webapp import jobs as job_service
 from webapp.api.params import page_args
@@ -22,7 +23,7 @@ RUNS_PER_PAGE = 20
 def display_name(hashtag: str) -> str:
     """The tag as people last typed it (``#MachineLearning`` rather than the URL's case)."""
     latest = db.session.scalar(
-        select(Job.hashtag).where(Job.hashtag_key == hashtag.lower())
+        select(Job.hashtag).where(Job.hashtag_key == hashtag_key(hashtag))
         .order_by(Job.created_at.desc()).limit(1))
     return latest or hashtag
 
@@ -33,7 +34,7 @@ def tag(tag: str):
     page, _ = page_args(request.args)
     runs = job_service.list_jobs(hashtag=hashtag, page=page, per_page=RUNS_PER_PAGE)
     form = AnalyseForm(formdata=None, hashtag=hashtag)
-    return render_template("tags/tag.html", hashtag=hashtag, hashtag_key=hashtag.lower(),
+    return render_template("tags/tag.html", hashtag=hashtag, hashtag_key=hashtag_key(hashtag),
                            runs=runs, form=form, models=model_versions(hashtag))
 
 
