@@ -14,6 +14,7 @@ seen through several servers is one post: its id is made from its URI and creati
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ RATE_LIMIT_FALLBACK = timedelta(seconds=60)
 MAX_WAIT_FOR_RESET = timedelta(seconds=5)
 """A server that says its limit resets this soon is waited for; later, the job is retried."""
 _EXHAUSTED = "-"
+_HOST = re.compile(r"(?:(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
 
 
 def timeout_seconds(settings: Mapping[str, object]) -> float:
@@ -74,7 +76,8 @@ def parse_instances(instances: str | None, tokens: str | None = None) -> list[Se
         if "://" not in entry:
             entry = f"https://{entry}"
         parts = urlsplit(entry)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        if parts.scheme not in ("http", "https") or not _HOST.fullmatch(parts.netloc) \
+                or parts.query:
             raise SourceError(f"MASTODON_INSTANCES has an entry that is not a server URL: "
                               f"{entry!r} (write e.g. mastodon.social or https://fosstodon.org)")
         base = f"{parts.scheme}://{parts.netloc}"
