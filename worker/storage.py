@@ -92,13 +92,14 @@ def unlink_all(job_id: int) -> None:
 def job_totals(job_id: int, lang: str = DEFAULT_LANG) -> dict[str, Any]:
     """Counts per label and mean score over the tweets linked to a job in its language, and how
     many linked tweets were not scored for their language, straight from the rows."""
-    scored = scored_condition(lang)
+    # NULL for a post not in the job's language. Grouped by the expression itself: PostgreSQL
+    # would read GROUP BY "label" as the column, not this alias.
+    label = case((scored_condition(lang), Tweet.label), else_=None)
     rows = db.session.execute(
-        select(case((scored, Tweet.label), else_=None).label("label"), func.count(),
-               func.sum(Tweet.score))
+        select(label, func.count(), func.sum(Tweet.score))
         .join(JobTweet, JobTweet.tweet_id == Tweet.id)
         .where(JobTweet.job_id == job_id)
-        .group_by("label")
+        .group_by(label)
     ).all()
     counts = {"negative": 0, "neutral": 0, "positive": 0}
     score_sum, skipped = 0.0, 0

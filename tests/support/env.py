@@ -14,7 +14,9 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
-            "TAGPULSE_INSTANCE_PATH", "RATELIMIT_STORAGE_URI", "SECRET_KEY", "X_BEARER_TOKEN")
+            "TAGPULSE_INSTANCE_PATH", "RATELIMIT_STORAGE_URI", "SECRET_KEY", "X_BEARER_TOKEN",
+            "DEFAULT_SOURCE", "MASTODON_INSTANCES", "MASTODON_ACCESS_TOKEN", "BLUESKY_HANDLE",
+            "BLUESKY_APP_PASSWORD", "BLUESKY_SERVICE_URL")
 
 
 def embedded_env(instance: Path) -> dict[str, str]:
