@@ -80,6 +80,11 @@ SOURCE_NAMES: tuple[str, ...] = tuple(SOURCES_BY_NAME)
 
 DEFAULT_SOURCE = "sample"
 
+SAMPLE_EXAMPLE_HASHTAGS = ("love", "maga", "tbt", "california", "usa", "family", "losangeles",
+                           "nyc")
+"""Among the sample corpus's most used hashtags (a test checks it against the corpus): what the
+home page and README suggest for the offline source."""
+
 SOURCE_SETTINGS: tuple[str, ...] = tuple(dict.fromkeys(
     key for source in SOURCES for key in source.required_settings + source.optional_settings))
 """Every setting any source reads: what the worker hands to ``worker.sources.get_source``."""

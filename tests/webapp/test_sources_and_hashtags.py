@@ -109,3 +109,18 @@ def test_a_job_takes_a_language_default_english(client):
     assert client.get(body["url"]).get_json()["lang"] == "de"
     bad = client.post("/api/jobs", json={"hashtag": "python", "lang": "english"})
     assert (bad.status_code, bad.get_json()["field"]) == (422, "lang")
+
+
+def test_the_suggested_sample_hashtags_are_popular_in_the_corpus():
+    from core.sources import SAMPLE_EXAMPLE_HASHTAGS
+    from worker.sources.sample_corpus import popular_hashtags
+
+    popular = {tag for tag, _count in popular_hashtags(12)}
+    assert set(SAMPLE_EXAMPLE_HASHTAGS) <= popular
+
+
+def test_the_home_page_lists_sample_hashtags_that_fill_the_form(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/?hashtag=love">#love</a>' in page
+    filled = client.get("/?hashtag=love").get_data(as_text=True)
+    assert 'value="love"' in filled

@@ -35,7 +35,7 @@ def job(job_id: int):
         raise ValidationError("sort must be one of newest, positive, negative.", "sort")
     page, _ = page_args(request.args)
     tweets = job_service.job_tweets(job.id, label=label, sort=sort, page=page,
-                                    per_page=TWEETS_PER_PAGE)
+                                    per_page=TWEETS_PER_PAGE, lang=job.lang)
     terms = top_terms(job.id, job.hashtag_key) if job.status == "done" and job.total else None
     return render_template("jobs/job.html", job=job, tweets=tweets, label=label, sort=sort,
                            sorts=SORT_NAMES, terms=terms, rerun_form=RerunForm())
