@@ -124,3 +124,19 @@ def test_the_home_page_lists_sample_hashtags_that_fill_the_form(client):
     assert 'href="/?hashtag=love">#love</a>' in page
     filled = client.get("/?hashtag=love").get_data(as_text=True)
     assert 'value="love"' in filled
+
+
+def test_a_tracker_keeps_its_language_for_its_runs(client, app):
+    from datetime import timedelta
+
+    from core.models import utcnow
+    from worker.tracking import dispatch_due_trackers
+
+    body = client.post("/api/trackers", json={"hashtag": "café", "lang": "fr"}).get_json()
+    assert body["lang"] == "fr"
+    with app.app_context():
+        report = dispatch_due_trackers(utcnow() + timedelta(seconds=1), publish=lambda _id: True)
+        from core.db import db
+
+        job = db.session.get(Job, report.created[0])
+        assert (job.hashtag, job.hashtag_key, job.lang) == ("café", "café", "fr")
