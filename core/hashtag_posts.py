@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db
+from core.hashtags import hashtag_key as key_of
 from core.models import HashtagHour, HashtagPost, Tweet
 
 COUNTED = ("positive", "neutral", "negative")
@@ -45,9 +46,11 @@ class _Delta:
     negative: int = 0
     score_sum: float = 0.0
 
-    def add(self, label: str, score: float, sign: int = 1) -> None:
-        if label in COUNTED:
-            setattr(self, label, getattr(self, label) + sign)
+    def add(self, label: str | None, score: float | None, sign: int = 1) -> None:
+        # A post left unscored (another language than its jobs read) is in no count.
+        if label not in COUNTED or score is None:
+            return
+        setattr(self, label, getattr(self, label) + sign)
         self.score_sum += sign * score
 
 
@@ -76,7 +79,7 @@ def add_posts(hashtag_key: str, tweet_ids: Iterable[int]) -> int:
     ids = sorted(set(tweet_ids))
     if not ids:
         return 0
-    key = hashtag_key.lower()
+    key = key_of(hashtag_key)
     tweets = {row.id: row for row in db.session.execute(
         select(Tweet.id, Tweet.source, Tweet.created_at, Tweet.label, Tweet.score)
         .where(Tweet.id.in_(ids)))}
@@ -98,8 +101,8 @@ class Rescore:
     """A stored tweet scored again (a newer model): what it was, what it is now."""
 
     tweet_id: int
-    old_label: str
-    old_score: float
+    old_label: str | None  # None: stored unscored before
+    old_score: float | None
     new_label: str
     new_score: float
 

@@ -31,6 +31,7 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.engine import Engine
 
 from core.db import db
+from core.hashtags import hashtag_key
 from core.models import Job, utcnow
 from core.queue import publish_job
 
@@ -110,11 +111,11 @@ def holder_is_alive_here(token: str | None) -> bool:
 
 def new_job(*, hashtag: str, source: str, limit: int, now: datetime,
             tracker_id: int | None = None, scheduled_for: datetime | None = None,
-            since_id: str | None = None) -> Job:
+            since_id: str | None = None, lang: str = "en") -> Job:
     """A queued job added to the session (not committed: dispatch commits it with its slot)."""
-    job = Job(hashtag=hashtag, hashtag_key=hashtag.lower(), source=source, tweet_limit=limit,
-              status=QUEUED, tracker_id=tracker_id, scheduled_for=scheduled_for,
-              since_id=since_id, created_at=now, published_at=now)
+    job = Job(hashtag=hashtag, hashtag_key=hashtag_key(hashtag), source=source,
+              tweet_limit=limit, lang=lang, status=QUEUED, tracker_id=tracker_id,
+              scheduled_for=scheduled_for, since_id=since_id, created_at=now, published_at=now)
     db.session.add(job)
     return job
 
@@ -212,7 +213,8 @@ def claim(job_id: int, holder: LeaseHolder, now: datetime, *, lease: timedelta,
         lease_owner=holder.token, reserved_by=None, heartbeat_at=now, started_at=now,
         retry_at=None,
         attempts=Job.attempts + 1, worker_losses=Job.worker_losses + int(lost),
-        fetched=0, scored=0, positive=0, neutral=0, negative=0, mean_score=None, error=None)
+        fetched=0, scored=0, positive=0, neutral=0, negative=0, skipped_language=0,
+        mean_score=None, error=None)
     if not taken:
         return Claim(None, "held")
     return Claim(db.session.get(Job, job_id), "taken-over" if takeover else "taken")

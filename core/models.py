@@ -61,9 +61,14 @@ class Job(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     hashtag: Mapped[str] = mapped_column(String(100))  # as the person typed it, without '#'
-    hashtag_key: Mapped[str] = mapped_column(String(100))  # lower-cased: groups runs of a tag
+    # core.hashtags.hashtag_key (NFKC, case-folded): groups runs of a tag
+    hashtag_key: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(16))
     tweet_limit: Mapped[int] = mapped_column(Integer)
+    # The language scored (ISO 639 code, or "any"): the model reads English, so posts in other
+    # languages are linked but not scored, and counted in skipped_language.
+    lang: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    skipped_language: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(8), default="queued")
     fetched: Mapped[int] = mapped_column(Integer, default=0)
     scored: Mapped[int] = mapped_column(Integer, default=0)
@@ -131,14 +136,21 @@ class Tweet(db.Model):
     source_id: Mapped[str] = mapped_column(String(64))
     username: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text)
+    # The author's content warning (Mastodon's spoiler text), shown before the text.
+    content_warning: Mapped[str | None] = mapped_column(Text, nullable=True)
     url: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    label: Mapped[str] = mapped_column(String(8))
-    score: Mapped[float] = mapped_column(Float)
-    prob_negative: Mapped[float] = mapped_column(Float)
-    prob_neutral: Mapped[float] = mapped_column(Float)
-    prob_positive: Mapped[float] = mapped_column(Float)
-    model_version: Mapped[str] = mapped_column(String(64))
+    # ISO 639 code, from the source or detected from the text; None for posts stored before
+    # languages were recorded (all English: X was searched with lang:en, the corpus is English).
+    lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The scores are None for a post no job has scored: it was only seen by jobs of another
+    # language, so giving it the English model's score would be arbitrary.
+    label: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    prob_negative: Mapped[float | None] = mapped_column(Float, nullable=True)
+    prob_neutral: Mapped[float | None] = mapped_column(Float, nullable=True)
+    prob_positive: Mapped[float | None] = mapped_column(Float, nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
@@ -169,6 +181,7 @@ class Tracker(db.Model):
     source: Mapped[str] = mapped_column(String(16))
     interval_minutes: Mapped[int] = mapped_column(Integer)
     tweet_limit: Mapped[int] = mapped_column(Integer)
+    lang: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     negative_alert_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

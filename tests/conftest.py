@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.apps import fresh_app
+from tests.support.fake_mastodon import FakeMastodon
 from tests.support.stack import STACK_KINDS, running_stack
 
 
@@ -26,8 +27,17 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture(scope="session")
+def fake_mastodon():
+    """A Mastodon-shaped server on loopback (composed from the API docs), which every stack's
+    MASTODON_INSTANCES names, so `mastodon` jobs run the real client code end to end."""
+    with FakeMastodon() as server:
+        yield server
+
+
 @pytest.fixture(scope="session", params=STACK_KINDS)
-def stack(request, tmp_path_factory):
+def stack(request, tmp_path_factory, fake_mastodon):
     """A real stack with one worker process: embedded defaults, then Redis + PostgreSQL."""
-    with running_stack(request.param, tmp_path_factory.mktemp(request.param)) as running:
+    with running_stack(request.param, tmp_path_factory.mktemp(request.param),
+                       extra_settings={"MASTODON_INSTANCES": fake_mastodon.url}) as running:
         yield running

@@ -10,6 +10,7 @@ from flask import Flask
 
 from core.db import db
 from core.instance import InstanceFolderError
+from core.sources import SOURCE_NAMES
 from webapp.accounts_cli import init_cli
 from webapp.authz import check_exposure, init_authz
 from webapp.config import REPO_ROOT, Config
@@ -36,6 +37,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     # Before anything listens: exposed without sign-in is refused in one paragraph.
     check_exposure(app.config)
+    if app.config["DEFAULT_SOURCE"] not in SOURCE_NAMES:
+        default = app.config["DEFAULT_SOURCE"]
+        raise SystemExit(f"tagpulse cannot start: DEFAULT_SOURCE is {default!r}, which is not a "
+                         f"source; choose one of {', '.join(SOURCE_NAMES)}.")
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

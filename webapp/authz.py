@@ -74,6 +74,7 @@ POLICY: dict[str, str | Mapping[str, str]] = {
     "trackers_pages.confirm_delete": OWN_TRACKER,
     # JSON API.
     "api.openapi_document": READ,
+    "api.list_sources": READ,
     "api.list_jobs": READ,
     "api.get_job": READ,
     "api.get_job_tweets": READ,

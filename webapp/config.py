@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.instance import REPO_ROOT, embedded_redis_socket, ensure_writable, instance_path
+from core.sources import DEFAULT_SOURCE
 
 __all__ = ["REPO_ROOT", "Config", "celery_settings", "instance_path"]
 
@@ -140,7 +141,16 @@ class Config:
         self.X_BEARER_TOKEN = os.environ.get("X_BEARER_TOKEN", "")
         self.X_TIMEOUT_SECONDS = os.environ.get("X_TIMEOUT_SECONDS", "15")
         self.SAMPLE_REPLAY_HOURS = os.environ.get("SAMPLE_REPLAY_HOURS", "24")
-        self.DEFAULT_SOURCE = os.environ.get("DEFAULT_SOURCE", "sample")
+        self.DEFAULT_SOURCE = os.environ.get("DEFAULT_SOURCE", "").strip() or DEFAULT_SOURCE
+        # Mastodon: public hashtag timelines need no account on most servers.
+        self.MASTODON_INSTANCES = os.environ.get("MASTODON_INSTANCES", "https://mastodon.social")
+        self.MASTODON_ACCESS_TOKEN = os.environ.get("MASTODON_ACCESS_TOKEN", "")
+        self.MASTODON_TIMEOUT_SECONDS = os.environ.get("MASTODON_TIMEOUT_SECONDS", "15")
+        # Bluesky: search needs a signed-in account (an app password, never the main one).
+        self.BLUESKY_HANDLE = os.environ.get("BLUESKY_HANDLE", "")
+        self.BLUESKY_APP_PASSWORD = os.environ.get("BLUESKY_APP_PASSWORD", "")
+        self.BLUESKY_SERVICE_URL = os.environ.get("BLUESKY_SERVICE_URL", "https://bsky.social")
+        self.BLUESKY_TIMEOUT_SECONDS = os.environ.get("BLUESKY_TIMEOUT_SECONDS", "15")
         # How long the seed-compatible endpoints wait for their job before answering 504.
         self.SEED_WAIT_SECONDS = _float("SEED_WAIT_SECONDS", 20.0)
         self.PREDICT_WAIT_SECONDS = _float("PREDICT_WAIT_SECONDS", 10.0)

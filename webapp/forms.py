@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
@@ -10,6 +13,7 @@ from wtforms.validators import DataRequired
 from wtforms.widgets import NumberInput
 
 from core.models import JOB_STATUSES
+from core.sources import SOURCES
 from webapp.validation import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -20,10 +24,17 @@ from webapp.validation import (
     parse_source,
 )
 
-SOURCE_LABELS = {
-    "sample": "Sample corpus (offline replay)",
-    "x": "X (live search, needs an API token)",
-}
+
+def source_choices(config: Mapping[str, Any]) -> list[SelectChoice]:
+    """Every source of the registry; one that is not configured is shown disabled, with the
+    setting to set, so people see what exists and what it takes."""
+    choices = []
+    for source in SOURCES:
+        hint = source.setup_hint(config)
+        label = f"{source.label} ({hint})" if hint else source.label
+        choices.append(SelectChoice(source.name, label,
+                                    render_kw={"disabled": True} if hint else {}))
+    return choices
 
 
 def _hashtag_rule(form, field) -> None:
@@ -52,7 +63,8 @@ def _limit_rule(form, field) -> None:
 
 def _source_rule(form, field) -> None:
     try:
-        field.data = parse_source(field.data)
+        field.data = parse_source(field.data, default=current_app.config["DEFAULT_SOURCE"],
+                                  config=current_app.config)
     except ValidationError as error:
         raise FieldError(error.message) from None
 
@@ -70,9 +82,11 @@ class AnalyseForm(FlaskForm):
     # Text rather than IntegerField so a wrong value gets our message, not WTForms' own.
     limit = StringField("Tweets", default=str(DEFAULT_LIMIT), validators=[_limit_rule],
                         widget=NumberInput(min=1, max=MAX_LIMIT, step=1))
-    source = SelectField("Source", choices=[SelectChoice(name, label)
-                                            for name, label in SOURCE_LABELS.items()],
-                         validate_choice=False, validators=[_source_rule])
+    source = SelectField("Source", validate_choice=False, validators=[_source_rule])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.source.choices = source_choices(current_app.config)
 
     def job_request(self) -> JobRequest:
         return JobRequest(hashtag=self.hashtag.data, limit=self.limit.data,

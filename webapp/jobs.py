@@ -7,26 +7,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from core import lifecycle
 from core.db import db
+from core.hashtags import hashtag_key
+from core.languages import DEFAULT_LANG, scored_condition, scored_in
 from core.models import LABELS, HashtagPost, Job, JobTweet, Tweet, utcnow
-from webapp.validation import JobRequest
+from webapp.validation import JobRequest, require_configured
 
 SORTS = {
     "newest": (Tweet.created_at.desc(), Tweet.id.desc()),
-    "positive": (Tweet.score.desc(), Tweet.id.desc()),
-    "negative": (Tweet.score.asc(), Tweet.id.desc()),
+    # Posts without a score (another language) come last either way.
+    "positive": (Tweet.score.desc().nulls_last(), Tweet.id.desc()),
+    "negative": (Tweet.score.asc().nulls_last(), Tweet.id.desc()),
 }
 
 
 def create_job(request: JobRequest, *, created_by: int | None = None) -> Job:
     """Record a queued job and hand it to the broker; the row exists even if the broker is down
     (then the job says so, and the reaper hands it over when the broker answers)."""
+    # Every way of creating a job passes here (API, forms, "Run it again", seed endpoints):
+    # a source without its settings is refused before anything is queued.
+    require_configured(request.source, current_app.config)
     now = utcnow()
     job = lifecycle.new_job(hashtag=request.hashtag, source=request.source,
-                            limit=request.limit, now=now)
+                            limit=request.limit, now=now, lang=request.lang)
     job.created_by = created_by
     db.session.commit()
     lifecycle.publish(job.id)
@@ -53,7 +60,7 @@ def list_jobs(*, hashtag: str | None = None, status: str | None = None,
     if results_only:
         query = query.where(~empty_run_clause())
     if hashtag:
-        query = query.where(Job.hashtag_key == hashtag.lower())
+        query = query.where(Job.hashtag_key == hashtag_key(hashtag))
     if status:
         query = query.where(Job.status == status)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -126,12 +133,20 @@ class TweetPage:
     total: int
 
 
+NOT_SCORED = "not_scored"
+"""The label filter for a job's posts that were not scored (not in its language)."""
+
+
 def job_tweets(job_id: int, *, label: str | None = None, sort: str = "newest",
-               page: int = 1, per_page: int = 20) -> TweetPage:
+               page: int = 1, per_page: int = 20, lang: str = DEFAULT_LANG) -> TweetPage:
+    """A job's posts; ``label`` one of LABELS (scored posts) or NOT_SCORED (posts not in the
+    job's language ``lang``)."""
     query = select(Tweet).join(JobTweet, JobTweet.tweet_id == Tweet.id).where(
         JobTweet.job_id == job_id)
-    if label:
-        query = query.where(Tweet.label == label)
+    if label == NOT_SCORED:
+        query = query.where(~scored_condition(lang))
+    elif label:
+        query = query.where(Tweet.label == label, scored_condition(lang))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     tweets = db.session.scalars(
         query.order_by(*SORTS[sort]).limit(per_page).offset((page - 1) * per_page)).all()
@@ -156,6 +171,9 @@ def job_to_dict(job: Job) -> dict[str, Any]:
             "total": total if job.is_finished else job.tweet_limit,
         },
         "counts": {label: getattr(job, label) for label in LABELS},
+        "lang": job.lang,
+        # Fetched but not scored: posts in another language than the job's.
+        "not_scored": {"language": job.skipped_language or 0},
         "mean_score": job.mean_score,
         "error": job.error,
         "model_version": job.model_version,
@@ -168,14 +186,20 @@ def job_to_dict(job: Job) -> dict[str, Any]:
     }
 
 
-def tweet_to_dict(tweet: Tweet) -> dict[str, Any]:
+def tweet_to_dict(tweet: Tweet, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    """A post as a job of language ``lang`` shows it: a post in another language has no score
+    (even if a job of its own language scored it), and says why."""
+    scored = scored_in(lang, tweet.lang) and tweet.label is not None
     return {
         "text": tweet.text,
+        "content_warning": tweet.content_warning,
         "username": tweet.username,
-        "label": tweet.label,
-        "score": tweet.score,
+        "label": tweet.label if scored else None,
+        "score": tweet.score if scored else None,
         "probs": {"negative": tweet.prob_negative, "neutral": tweet.prob_neutral,
-                  "positive": tweet.prob_positive},
+                  "positive": tweet.prob_positive} if scored else None,
+        "not_scored": None if scored else "language",
+        "lang": tweet.lang,
         "created_at": iso(tweet.created_at),
         "url": tweet.url,
     }

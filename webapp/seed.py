@@ -36,7 +36,8 @@ def wait_for_job(job_id: int, timeout: float) -> Job | None:
 def _run_job_and_wait():
     """Submit the job named by ?text= and wait; returns (job, None) or (None, error response)."""
     job_request = JobRequest.from_mapping({"hashtag": request.args.get("text")},
-                                          default_source=current_app.config["DEFAULT_SOURCE"])
+                                          default_source=current_app.config["DEFAULT_SOURCE"],
+                                          config=current_app.config)
     job = job_service.create_job(job_request, created_by=acting_user_id())
     finished = wait_for_job(job.id, current_app.config["SEED_WAIT_SECONDS"])
     if finished is None:
@@ -67,10 +68,11 @@ def get_tweets():
     job, error = _run_job_and_wait()
     if error is not None:
         return error
-    page = job_service.job_tweets(job.id, per_page=100)
+    page = job_service.job_tweets(job.id, per_page=100, lang=job.lang)
+    posts = [job_service.tweet_to_dict(t, job.lang) for t in page.tweets]
     return jsonify({"results": [
-        {"text": t.text, "username": t.username, "label": t.label, "score": t.score}
-        for t in page.tweets
+        {"text": p["text"], "username": p["username"], "label": p["label"], "score": p["score"]}
+        for p in posts
     ], "id": job.id})
 
 

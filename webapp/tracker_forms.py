@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms import ValidationError as FieldError
 from wtforms.widgets import NumberInput
 
 from core.models import Tracker
+from webapp.forms import source_choices
 from webapp.trackers import (
     DEFAULT_INTERVAL_MINUTES,
     MAX_INTERVAL_MINUTES,
@@ -21,9 +22,6 @@ from webapp.trackers import (
     parse_webhook_url,
 )
 from webapp.validation import DEFAULT_LIMIT, MAX_LIMIT, ValidationError, parse_hashtag, parse_source
-
-SOURCE_CHOICES = [SelectChoice("sample", "Sample corpus (offline replay)"),
-                  SelectChoice("x", "X (live search, needs an API token)")]
 
 
 def _rule(parse):
@@ -38,7 +36,8 @@ def _rule(parse):
 
 
 def _source_or_default(value):
-    return parse_source(value, default=current_app.config["DEFAULT_SOURCE"])
+    return parse_source(value, default=current_app.config["DEFAULT_SOURCE"],
+                        config=current_app.config)
 
 
 def _percent_rule(form, field) -> None:
@@ -60,7 +59,7 @@ class TrackerForm(FlaskForm):
     """Create or edit a tracker."""
 
     hashtag = StringField("Hashtag", validators=[_rule(parse_hashtag)])
-    source = SelectField("Source", choices=SOURCE_CHOICES, validate_choice=False,
+    source = SelectField("Source", validate_choice=False,
                          validators=[_rule(_source_or_default)])
     # Text rather than IntegerField so a wrong value gets our message, not WTForms' own.
     interval_minutes = StringField(
@@ -78,6 +77,10 @@ class TrackerForm(FlaskForm):
     alert_email = StringField("E-mail alerts to (optional)", validators=[_rule(parse_email)])
     enabled = BooleanField("Active", default=True)
     next = HiddenField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.source.choices = source_choices(current_app.config)
 
     def tracker_request(self) -> TrackerRequest:
         return TrackerRequest(

@@ -18,24 +18,29 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db
+from core.hashtags import hashtag_key as key_of
 from core.models import Alert, AlertDelivery, Job, Tracker, utcnow
+from core.sources import DEFAULT_SOURCE
 from core.webhooks import UnsafeWebhook, check_webhook_url
 from webapp.jobs import iso
 from webapp.validation import (
+    DEFAULT_LANG,
     DEFAULT_LIMIT,
     MAX_LIMIT,
     ValidationError,
     parse_hashtag,
     parse_int,
+    parse_lang,
     parse_source,
     reject_unknown_fields,
+    require_configured,
     require_object,
 )
 
 MIN_INTERVAL_MINUTES = 1
 MAX_INTERVAL_MINUTES = 7 * 24 * 60  # a week; rarer than that is not "tracking"
 DEFAULT_INTERVAL_MINUTES = 60
-EDITABLE_FIELDS = ("hashtag", "source", "interval_minutes", "limit", "enabled",
+EDITABLE_FIELDS = ("hashtag", "source", "lang", "interval_minutes", "limit", "enabled",
                    "negative_alert_threshold", "alert_webhook_url", "alert_email")
 _EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
@@ -109,7 +114,8 @@ class TrackerRequest:
     """Validated tracker fields; ``given`` names the ones to apply (all, unless partial)."""
 
     hashtag: str = ""
-    source: str = "sample"
+    source: str = DEFAULT_SOURCE
+    lang: str = DEFAULT_LANG
     interval_minutes: int = DEFAULT_INTERVAL_MINUTES
     limit: int = DEFAULT_LIMIT
     enabled: bool = True
@@ -120,7 +126,7 @@ class TrackerRequest:
 
     @classmethod
     def from_mapping(cls, body: Any, partial: bool = False,
-                     default_source: str = "sample") -> TrackerRequest:
+                     default_source: str = DEFAULT_SOURCE) -> TrackerRequest:
         """Validate a JSON body: all fields for a create, only the present ones when partial;
         a create without a source gets ``default_source`` (the DEFAULT_SOURCE setting)."""
         body = require_object(body)
@@ -132,6 +138,8 @@ class TrackerRequest:
         if "source" in present:
             values["source"] = _or_default(body, "source", partial, default_source,
                                            parse_source_name)
+        if "lang" in present:
+            values["lang"] = _or_default(body, "lang", partial, DEFAULT_LANG, parse_lang)
         if "interval_minutes" in present:
             values["interval_minutes"] = _or_default(body, "interval_minutes", partial,
                                                      DEFAULT_INTERVAL_MINUTES, parse_interval)
@@ -191,11 +199,12 @@ def create_tracker(request: TrackerRequest, *, now: datetime | None = None,
                    created_by: int | None = None) -> Tracker:
     """Create a tracker; its first run is due at once (at the next dispatch)."""
     now = now or utcnow()
-    if _exists(request.hashtag.lower(), request.source):
+    require_configured(request.source, current_app.config)
+    if _exists(key_of(request.hashtag), request.source):
         raise _duplicate(request.hashtag, request.source)
     tracker = Tracker(
-        hashtag=request.hashtag, hashtag_key=request.hashtag.lower(), source=request.source,
-        interval_minutes=request.interval_minutes, tweet_limit=request.limit,
+        hashtag=request.hashtag, hashtag_key=key_of(request.hashtag), source=request.source,
+        lang=request.lang, interval_minutes=request.interval_minutes, tweet_limit=request.limit,
         enabled=request.enabled, negative_alert_threshold=request.negative_alert_threshold,
         alert_webhook_url=request.alert_webhook_url, alert_email=request.alert_email,
         next_run_at=now, created_at=now, updated_at=now, created_by=created_by,
@@ -212,10 +221,15 @@ def update_tracker(tracker: Tracker, request: TrackerRequest, *,
     changes = request.changes()
     hashtag = changes.get("hashtag", tracker.hashtag)
     source = changes.get("source", tracker.source)
-    if (hashtag.lower(), source) != (tracker.hashtag_key, tracker.source) and _exists(
-            hashtag.lower(), source, other_than=tracker.id):
+    if "source" in changes or changes.get("enabled"):
+        # Switching to, or resuming on, a source without its settings would only fail later.
+        require_configured(source, current_app.config)
+    if (key_of(hashtag), source) != (tracker.hashtag_key, tracker.source) and _exists(
+            key_of(hashtag), source, other_than=tracker.id):
         raise _duplicate(hashtag, source)
-    tracker.hashtag, tracker.hashtag_key, tracker.source = hashtag, hashtag.lower(), source
+    tracker.hashtag, tracker.hashtag_key, tracker.source = hashtag, key_of(hashtag), source
+    if "lang" in changes:
+        tracker.lang = changes["lang"]
     if "limit" in changes:
         tracker.tweet_limit = changes["limit"]
     if "negative_alert_threshold" in changes:
@@ -267,7 +281,7 @@ def list_trackers(*, hashtag_key: str | None = None) -> list[Tracker]:
     """All trackers (or one hashtag's), by hashtag then source."""
     query = select(Tracker)
     if hashtag_key:
-        query = query.where(Tracker.hashtag_key == hashtag_key.lower())
+        query = query.where(Tracker.hashtag_key == key_of(hashtag_key))
     return list(db.session.scalars(query.order_by(Tracker.hashtag_key, Tracker.source)))
 
 
@@ -276,7 +290,7 @@ def recent_alerts(*, hashtag_key: str | None = None, tracker_id: int | None = No
     """Newest alerts first, optionally for one hashtag or one tracker."""
     query = select(Alert)
     if hashtag_key:
-        query = query.where(Alert.hashtag_key == hashtag_key.lower())
+        query = query.where(Alert.hashtag_key == key_of(hashtag_key))
     if tracker_id is not None:
         query = query.where(Alert.tracker_id == tracker_id)
     return list(db.session.scalars(
@@ -288,6 +302,7 @@ def tracker_to_dict(tracker: Tracker) -> dict[str, Any]:
         "id": tracker.id,
         "hashtag": tracker.hashtag,
         "source": tracker.source,
+        "lang": tracker.lang,
         "interval_minutes": tracker.interval_minutes,
         "limit": tracker.tweet_limit,
         "enabled": tracker.enabled,

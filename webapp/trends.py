@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.hashtag_posts import hour_of, hour_start
+from core.hashtags import hashtag_key as key_of
 from core.models import HashtagHour, HashtagPost, Job, Tweet, utcnow
 from webapp.jobs import iso
 from webapp.validation import ValidationError
@@ -68,7 +69,7 @@ def parse_bucket(value: str | None) -> str | None:
 def data_span(hashtag_keys: list[str], source: str | None = None) -> tuple[int, int] | None:
     """The first and last hour holding posts of any of the hashtags."""
     query = select(func.min(HashtagHour.hour), func.max(HashtagHour.hour)).where(
-        HashtagHour.hashtag_key.in_([k.lower() for k in hashtag_keys]))
+        HashtagHour.hashtag_key.in_([key_of(k) for k in hashtag_keys]))
     if source:
         query = query.where(HashtagHour.source == source)
     first, last = db.session.execute(query).one()
@@ -113,7 +114,7 @@ def trend_points(hashtag_key: str, period: TrendRange,
     query = (
         select(bucket.label("b"), func.sum(HashtagHour.positive), func.sum(HashtagHour.neutral),
                func.sum(HashtagHour.negative), func.sum(HashtagHour.score_sum))
-        .where(HashtagHour.hashtag_key == hashtag_key.lower(), HashtagHour.hour >= first,
+        .where(HashtagHour.hashtag_key == key_of(hashtag_key), HashtagHour.hour >= first,
                HashtagHour.hour < last)
         .group_by("b").order_by("b"))
     if source:
@@ -146,7 +147,7 @@ def _totals(hashtag_key: str, period: TrendRange, source: str | None) -> dict[st
     first, last = period.hours
     query = select(func.sum(HashtagHour.positive), func.sum(HashtagHour.neutral),
                    func.sum(HashtagHour.negative), func.sum(HashtagHour.score_sum)).where(
-        HashtagHour.hashtag_key == hashtag_key.lower(), HashtagHour.hour >= first,
+        HashtagHour.hashtag_key == key_of(hashtag_key), HashtagHour.hour >= first,
         HashtagHour.hour < last)
     if source:
         query = query.where(HashtagHour.source == source)
@@ -164,7 +165,7 @@ def top_posts(hashtag_key: str, period: TrendRange, *, source: str | None = None
               n: int = 5) -> dict[str, list[Tweet]]:
     """The most positive and most negative posts written in the range."""
     query = (select(Tweet).join(HashtagPost, HashtagPost.tweet_id == Tweet.id)
-             .where(HashtagPost.hashtag_key == hashtag_key.lower(),
+             .where(HashtagPost.hashtag_key == key_of(hashtag_key),
                     HashtagPost.created_at >= period.start, HashtagPost.created_at < period.end))
     if source:
         query = query.where(HashtagPost.source == source)
@@ -182,7 +183,7 @@ def range_texts(hashtag_key: str, period: TrendRange, *, source: str | None = No
                 limit: int = 5000) -> list[tuple[str, str]]:
     """(label, text) of the range's newest posts, at most ``limit``: the top terms' corpus."""
     query = (select(Tweet.label, Tweet.text).join(HashtagPost, HashtagPost.tweet_id == Tweet.id)
-             .where(HashtagPost.hashtag_key == hashtag_key.lower(),
+             .where(HashtagPost.hashtag_key == key_of(hashtag_key),
                     HashtagPost.created_at >= period.start, HashtagPost.created_at < period.end)
              .order_by(HashtagPost.created_at.desc()).limit(limit))
     if source:
@@ -194,7 +195,7 @@ def model_versions(hashtag_key: str) -> list[str]:
     """The model versions behind a hashtag's finished runs, oldest first."""
     rows = db.session.execute(
         select(Job.model_version, func.min(Job.finished_at))
-        .where(Job.hashtag_key == hashtag_key.lower(), Job.status == "done",
+        .where(Job.hashtag_key == key_of(hashtag_key), Job.status == "done",
                Job.model_version.is_not(None))
         .group_by(Job.model_version).order_by(func.min(Job.finished_at))).all()
     return [row[0] for row in rows]

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.sources import SOURCE_NAMES
+from core.hashtags import MAX_HASHTAG_LENGTH, hashtag_key, is_valid_hashtag, normalize_hashtag
+from core.sources import DEFAULT_SOURCE, SOURCE_NAMES, source_info, unconfigured_message
 
-HASHTAG_RE = re.compile(r"[A-Za-z0-9_]{1,100}")
 INT_RE = re.compile(r"-?[0-9]{1,11}")
+LANG_RE = re.compile(r"[a-z]{2,3}")
+DEFAULT_LANG = "en"
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 
@@ -26,21 +28,25 @@ class ValidationError(ValueError):
 
 
 def parse_hashtag(value: Any, field: str = "hashtag") -> str:
-    """Return the hashtag without '#', or raise ValidationError saying what is wrong."""
+    """Return the hashtag without '#' (NFC-normalised), or raise ValidationError saying what is
+    wrong. Letters, marks and digits of any script and underscores are accepted, as on the
+    platforms."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValidationError("Enter a hashtag, for example #python.", field)
     if not isinstance(value, str):
         raise ValidationError("The hashtag must be text.", field)
-    tag = value.strip()
+    tag = normalize_hashtag(value.strip())
     if tag.startswith("#"):
         tag = tag[1:]
     if not tag:
         raise ValidationError("Enter a hashtag after the '#'.", field)
-    if len(tag) > 100:
-        raise ValidationError("A hashtag can be at most 100 characters long.", field)
-    if not HASHTAG_RE.fullmatch(tag):
+    if len(tag) > MAX_HASHTAG_LENGTH or len(hashtag_key(tag)) > MAX_HASHTAG_LENGTH:
         raise ValidationError(
-            "A hashtag may contain only letters, digits and underscores (no spaces or symbols).",
+            f"A hashtag can be at most {MAX_HASHTAG_LENGTH} characters long.", field)
+    if not is_valid_hashtag(tag):
+        raise ValidationError(
+            "A hashtag may contain only letters, digits and underscores, in any script "
+            "(no spaces, punctuation or symbols).",
             field,
         )
     return tag
@@ -80,13 +86,39 @@ def parse_int(value: Any, field: str, *, low: int, high: int, what: str) -> int:
     return value
 
 
-def parse_source(value: Any, field: str = "source", default: str = "sample") -> str:
+def parse_source(value: Any, field: str = "source", default: str = DEFAULT_SOURCE,
+                 config: Mapping[str, Any] | None = None) -> str:
+    """A source name from the registry (``core.sources``); ``default`` when empty.
+
+    With ``config``, a source that is not configured there (its required settings unset) is a
+    422 naming those settings, so a job or tracker is refused before anything is queued.
+    """
     if value is None or value == "":
-        return default
+        value = default
     if not isinstance(value, str) or value not in SOURCE_NAMES:
         names = ", ".join(f"'{name}'" for name in SOURCE_NAMES)
         raise ValidationError(f"Unknown source; choose one of {names}.", field)
+    if config is not None:
+        require_configured(value, config, field)
     return value
+
+
+def require_configured(source: str, config: Mapping[str, Any], field: str = "source") -> None:
+    """Raise a 422 naming the missing settings when ``source`` is not configured."""
+    message = unconfigured_message(source_info(source), config)
+    if message:
+        raise ValidationError(message, field)
+
+
+def parse_lang(value: Any, field: str = "lang") -> str:
+    """The language a job scores, as an ISO 639 code: "en" (the model's language) by default.
+    Posts in other languages are counted as not scored, never given the model's guess."""
+    if value is None or value == "":
+        return DEFAULT_LANG
+    if isinstance(value, str) and LANG_RE.fullmatch(value.strip().lower()):
+        return value.strip().lower()
+    raise ValidationError(
+        'The language must be a two- or three-letter ISO 639 code such as "en".', field)
 
 
 def reject_unknown_fields(body: Mapping[str, Any], allowed: set[str]) -> None:
@@ -109,16 +141,20 @@ def require_object(body: Any) -> Mapping[str, Any]:
 class JobRequest:
     hashtag: str
     limit: int = DEFAULT_LIMIT
-    source: str = "sample"
+    source: str = DEFAULT_SOURCE
+    lang: str = DEFAULT_LANG
 
     @classmethod
-    def from_mapping(cls, body: Any, default_source: str = "sample") -> JobRequest:
+    def from_mapping(cls, body: Any, default_source: str = DEFAULT_SOURCE,
+                     config: Mapping[str, Any] | None = None) -> JobRequest:
+        """Validate a job's JSON body; with ``config``, an unconfigured source is refused."""
         body = require_object(body)
-        reject_unknown_fields(body, {"hashtag", "limit", "source"})
+        reject_unknown_fields(body, {"hashtag", "limit", "source", "lang"})
         limit = body.get("limit")
         return cls(
             hashtag=parse_hashtag(body.get("hashtag")),
             limit=DEFAULT_LIMIT if limit is None else parse_int(
                 limit, "limit", low=1, high=MAX_LIMIT, what="The tweet limit"),
-            source=parse_source(body.get("source"), default=default_source),
+            source=parse_source(body.get("source"), default=default_source, config=config),
+            lang=parse_lang(body.get("lang")),
         )

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db
+from core.hashtags import hashtag_key
 from core.models import TopicSummary, utcnow
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def topic_summary(hashtag: str) -> TopicSummary | None:
     """The cached or freshly fetched summary for the hashtag; None when there is none to show."""
     if not current_app.config.get("WIKIPEDIA_ENABLED", True):
         return None
-    key = hashtag.lower()
+    key = hashtag_key(hashtag)
     summary = db.session.get(TopicSummary, key)
     if summary is None or not _is_fresh(summary):
         fields = _fetch(hashtag)

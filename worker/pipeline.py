@@ -15,8 +15,10 @@ from typing import Protocol
 from core import lifecycle
 from core.db import db
 from core.hashtag_posts import Rescore, add_posts, move_rescored
+from core.languages import scored_in
 from core.lifecycle import LeaseHolder, LeaseKeeper
 from core.models import Job, utcnow
+from worker.languages import post_language
 from worker.sources import FetchedTweet, TweetSource, newer_id
 from worker.storage import (
     StoredTweet,
@@ -57,44 +59,57 @@ class JobOutcome:
 
 
 def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
-               model_version: str) -> list[StoredTweet]:
-    """Score the page's new tweets in one batch, store them, link the page to the job.
+               model_version: str) -> PageResult:
+    """Score the page's new tweets in the job's language in one batch, store every tweet, link
+    the page to the job.
 
-    Tweets stored earlier by another model version are scored again in the same batch, so a
-    job's figures never mix two models (after an upgrade, old posts are re-read as seen).
-    Returns the tweets newly linked to the job (a tweet already linked is not counted twice).
+    Tweets in another language are stored (without scores, if new) and linked, but not scored:
+    the model reads English, and its guess on other languages would be arbitrary. Tweets stored
+    earlier by another model version, or never scored, are scored again in the same batch, so
+    a job's figures never mix two models (after an upgrade, old posts are re-read as seen).
+    A tweet already linked to the job is not counted twice.
     """
     unique = list({t.source_id: t for t in tweets}.values())
     known = stored_tweets(job.source, [t.source_id for t in unique])
+    # A stored tweet keeps the language it was stored with, so these counts agree with the
+    # final recount from the rows (``job_totals``).
+    langs = {t.source_id: known[t.source_id].lang if t.source_id in known
+             else post_language(t.lang, html.unescape(t.text)) for t in unique}
+    wanted = {t.source_id for t in unique if scored_in(job.lang, langs[t.source_id])}
     new = [t for t in unique if t.source_id not in known]
-    stale = [t for t in unique
-             if t.source_id in known and known[t.source_id].model_version != model_version]
-    batch = new + stale
-    predictions = score([t.text for t in batch]) if batch else []
+    to_score = [t for t in new if t.source_id in wanted]
+    unscored = [t for t in new if t.source_id not in wanted]
+    stale = [t for t in unique if t.source_id in known and t.source_id in wanted
+             and known[t.source_id].model_version != model_version]
+    batch = to_score + stale
+    predictions = score([html.unescape(t.text) for t in batch]) if batch else []
     scores = [_score_columns(p, model_version) for p in predictions]
     stored_at = utcnow()
+    rows = [(t, columns) for t, columns in zip(to_score, scores[:len(to_score)], strict=True)]
+    rows += [(t, _NO_SCORE) for t in unscored]
     known.update(insert_tweets([
         {
             "source": job.source, "source_id": t.source_id, "username": t.username[:100],
             # Sources send HTML-escaped text (&amp;): store what was written, escape on display.
             "text": html.unescape(t.text), "url": t.url, "created_at": t.created_at,
-            **columns, "stored_at": stored_at,
+            "content_warning": t.content_warning, "lang": langs[t.source_id], **columns,
+            "stored_at": stored_at,
         }
-        for t, columns in zip(new, scores[:len(new)], strict=True)
+        for t, columns in rows
     ]))
     if stale:
         rescored = [{"tweet_id": known[t.source_id].id, **columns}
-                    for t, columns in zip(stale, scores[len(new):], strict=True)]
+                    for t, columns in zip(stale, scores[len(to_score):], strict=True)]
         changed = rescore_tweets(rescored, {known[t.source_id].id: known[t.source_id].model_version
                                             for t in stale})
         moves = []
-        for t, columns in zip(stale, scores[len(new):], strict=True):
+        for t, columns in zip(stale, scores[len(to_score):], strict=True):
             before = known[t.source_id]
             if before.id in changed:
                 moves.append(Rescore(before.id, before.label, before.score,
                                      columns["label"], columns["score"]))
-            known[t.source_id] = StoredTweet(before.id, t.source_id,
-                                             columns["label"], columns["score"], model_version)
+            known[t.source_id] = StoredTweet(before.id, t.source_id, columns["label"],
+                                             columns["score"], model_version, before.lang)
         move_rescored(moves)
     missing = [t.source_id for t in unique if t.source_id not in known]
     if missing:  # inserted by a concurrent worker between our lookup and our insert
@@ -102,7 +117,23 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
     linked = link_tweets(job.id, [known[t.source_id].id for t in unique])
     # The hashtag's own record of its posts (each once), from which its trend is counted.
     add_posts(job.hashtag_key, [known[t.source_id].id for t in unique])
-    return [stored for stored in known.values() if stored.id in linked]
+    newly = [stored for stored in known.values() if stored.id in linked]
+    return PageResult(
+        scored=[t for t in newly if t.source_id in wanted and t.label is not None],
+        skipped_language=sum(1 for t in newly if t.source_id not in wanted))
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What a stored page added to the job: tweets newly linked and scored, and how many newly
+    linked tweets were left unscored for their language."""
+
+    scored: list[StoredTweet]
+    skipped_language: int = 0
+
+
+_NO_SCORE = {"label": None, "score": None, "prob_negative": None, "prob_neutral": None,
+             "prob_positive": None, "model_version": None}
 
 
 def _score_columns(prediction: PredictionLike, model_version: str) -> dict:
@@ -113,8 +144,10 @@ def _score_columns(prediction: PredictionLike, model_version: str) -> dict:
             "model_version": model_version}
 
 
-def record_progress(job: Job, fetched: int, linked: Sequence[StoredTweet], now: datetime) -> None:
+def record_progress(job: Job, fetched: int, linked: Sequence[StoredTweet], now: datetime,
+                    skipped_language: int = 0) -> None:
     """Add a page's newly linked tweets to the job's running totals and beat the heartbeat."""
+    job.skipped_language = (job.skipped_language or 0) + skipped_language
     if linked:
         score_sum = (job.mean_score or 0.0) * job.total + sum(t.score for t in linked)
         for tweet in linked:
@@ -170,13 +203,13 @@ def fetch_score_store(job: Job, source: TweetSource, score: Scorer, model_versio
     token: str | None = None
     while fetched < job.tweet_limit:
         page = source.fetch_page(job.hashtag, page_size=min(PAGE_SIZE, job.tweet_limit - fetched),
-                                 since_id=job.since_id, page_token=token)
+                                 since_id=job.since_id, page_token=token, lang=job.lang)
         tweets = page.tweets[: job.tweet_limit - fetched]
-        linked = store_page(job, tweets, score, model_version) if tweets else []
+        result = store_page(job, tweets, score, model_version) if tweets else PageResult([])
         fetched += len(tweets)
         for tweet in tweets:
             newest = newer_id(newest, tweet.source_id)
-        record_progress(job, fetched, linked, clock())
+        record_progress(job, fetched, result.scored, clock(), result.skipped_language)
         token = page.next_token
         if not token or not page.tweets:
             break
@@ -189,19 +222,20 @@ def finish_job(job: Job, holder: LeaseHolder, newest: str | None,
     worker took it over and will finish it)."""
     # The running totals are exact, but recount once from the rows: cheap, and the figures a
     # person reads then never depend on bookkeeping.
-    totals = job_totals(job.id)
+    totals = job_totals(job.id, job.lang)
     incremental = job.tracker_id is not None or job.since_id is not None
     status, error = "done", None
-    if totals["total"] == 0 and not incremental:
+    if totals["total"] == 0 and totals["skipped_language"] == 0 and not incremental:
         status = "failed"
-        error = f"No tweets found for #{job.hashtag} in the '{job.source}' source."
+        error = f"No posts found for #{job.hashtag} in the '{job.source}' source."
     # A tracked run with nothing new since the last one is a normal, empty result.
     job_id, newest_id = job.id, newer_id(job.since_id, newest)
     db.session.rollback()  # the figures below are written by one conditional UPDATE
     finished = lifecycle.finish(
         job_id, holder, now, status=status, error=error,
         positive=totals["positive"], neutral=totals["neutral"], negative=totals["negative"],
-        mean_score=totals["mean_score"], scored=totals["total"], newest_id=newest_id)
+        mean_score=totals["mean_score"], scored=totals["total"],
+        skipped_language=totals["skipped_language"], newest_id=newest_id)
     if not finished:
         log.warning("job %s: lease lost before it finished; its new holder finishes it", job_id)
         return None

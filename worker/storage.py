@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db
+from core.languages import DEFAULT_LANG, scored_condition
 from core.models import JobTweet, Tweet
 
 
@@ -18,9 +19,10 @@ from core.models import JobTweet, Tweet
 class StoredTweet:
     id: int
     source_id: str
-    label: str
-    score: float
-    model_version: str
+    label: str | None
+    score: float | None
+    model_version: str | None
+    lang: str | None = None
 
 
 def _insert(model):
@@ -33,7 +35,8 @@ def stored_tweets(source: str, source_ids: Sequence[str]) -> dict[str, StoredTwe
     if not source_ids:
         return {}
     rows = db.session.execute(
-        select(Tweet.id, Tweet.source_id, Tweet.label, Tweet.score, Tweet.model_version).where(
+        select(Tweet.id, Tweet.source_id, Tweet.label, Tweet.score, Tweet.model_version,
+               Tweet.lang).where(
             Tweet.source == source, Tweet.source_id.in_(list(source_ids)))
     )
     return {row.source_id: StoredTweet(*row) for row in rows}
@@ -51,7 +54,8 @@ def insert_tweets(rows: Sequence[dict[str, Any]]) -> dict[str, StoredTweet]:
     # INSERTs ("insertmanyvalues"). Building .values(rows) instead recompiles the SQL per page.
     table = Tweet.__table__
     statement = _insert(table).on_conflict_do_nothing().returning(
-        table.c.id, table.c.source_id, table.c.label, table.c.score, table.c.model_version)
+        table.c.id, table.c.source_id, table.c.label, table.c.score, table.c.model_version,
+        table.c.lang)
     return {row.source_id: StoredTweet(*row)
             for row in db.session.execute(statement, list(rows))}
 
@@ -64,9 +68,12 @@ def rescore_tweets(rows: Sequence[dict[str, Any]], previous_version: dict[int, s
     table = Tweet.__table__
     changed = set()
     for row in rows:
+        previous = previous_version[row["tweet_id"]]
+        # A tweet stored unscored (another language) has no model version yet.
+        unchanged = (table.c.model_version.is_(None) if previous is None
+                     else table.c.model_version == previous)
         result = db.session.execute(
-            update(table).where(table.c.id == row["tweet_id"],
-                                table.c.model_version == previous_version[row["tweet_id"]])
+            update(table).where(table.c.id == row["tweet_id"], unchanged)
             .values({k: v for k, v in row.items() if k != "tweet_id"}))
         if result.rowcount:
             changed.add(row["tweet_id"])
@@ -88,18 +95,26 @@ def unlink_all(job_id: int) -> None:
     db.session.execute(delete(JobTweet).where(JobTweet.job_id == job_id))
 
 
-def job_totals(job_id: int) -> dict[str, Any]:
-    """Counts per label and mean score over the tweets linked to a job, straight from the rows."""
+def job_totals(job_id: int, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    """Counts per label and mean score over the tweets linked to a job in its language, and how
+    many linked tweets were not scored for their language, straight from the rows."""
+    # NULL for a post not in the job's language. Grouped by the expression itself: PostgreSQL
+    # would read GROUP BY "label" as the column, not this alias.
+    label = case((scored_condition(lang), Tweet.label), else_=None)
     rows = db.session.execute(
-        select(Tweet.label, func.count(), func.sum(Tweet.score))
+        select(label, func.count(), func.sum(Tweet.score))
         .join(JobTweet, JobTweet.tweet_id == Tweet.id)
         .where(JobTweet.job_id == job_id)
-        .group_by(Tweet.label)
+        .group_by(label)
     ).all()
     counts = {"negative": 0, "neutral": 0, "positive": 0}
-    score_sum = 0.0
+    score_sum, skipped = 0.0, 0
     for label, count, total_score in rows:
+        if label is None:
+            skipped += count
+            continue
         counts[label] = count
         score_sum += total_score or 0.0
     total = sum(counts.values())
-    return {**counts, "total": total, "mean_score": (score_sum / total) if total else None}
+    return {**counts, "total": total, "mean_score": (score_sum / total) if total else None,
+            "skipped_language": skipped}

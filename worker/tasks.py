@@ -16,6 +16,7 @@ from core import lifecycle
 from core.db import db, is_database_unavailable
 from core.models import Job, utcnow
 from core.queue import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK, publish_job
+from core.sources import SOURCE_SETTINGS
 from worker import message_guard, model_runtime, pipeline, reaper, tracking
 from worker.sources import SourceError, SourceRateLimited, SourceUnavailable, get_source
 
@@ -27,9 +28,9 @@ RATE_LIMIT_RETRIES = 8
 
 
 def source_settings() -> dict[str, str]:
+    """Every setting a source declares in the registry, as the worker's configuration has it."""
     config = current_app.config
-    return {key: str(config[key])
-            for key in ("X_BEARER_TOKEN", "X_TIMEOUT_SECONDS", "SAMPLE_REPLAY_HOURS")}
+    return {key: str(config[key]) for key in SOURCE_SETTINGS if config.get(key) is not None}
 
 
 def lease() -> timedelta:

@@ -40,6 +40,7 @@ class DueSlot:
     source: str
     tweet_limit: int
     interval: timedelta
+    lang: str = "en"
 
 
 @dataclass
@@ -64,7 +65,7 @@ def due_trackers(now: datetime, *, limit: int = DISPATCH_BATCH) -> list[DueSlot]
     """Enabled trackers whose next_run_at is at or before ``now``, most overdue first."""
     rows = db.session.execute(
         select(Tracker.id, Tracker.next_run_at, Tracker.hashtag, Tracker.hashtag_key,
-               Tracker.source, Tracker.tweet_limit, Tracker.interval_minutes)
+               Tracker.source, Tracker.tweet_limit, Tracker.interval_minutes, Tracker.lang)
         .where(Tracker.enabled.is_(True), Tracker.next_run_at.is_not(None),
                Tracker.next_run_at <= now)
         .order_by(Tracker.next_run_at, Tracker.id)
@@ -73,7 +74,7 @@ def due_trackers(now: datetime, *, limit: int = DISPATCH_BATCH) -> list[DueSlot]
     return [
         DueSlot(tracker_id=r.id, slot=r.next_run_at, hashtag=r.hashtag,
                 hashtag_key=r.hashtag_key, source=r.source, tweet_limit=r.tweet_limit,
-                interval=timedelta(minutes=r.interval_minutes))
+                interval=timedelta(minutes=r.interval_minutes), lang=r.lang)
         for r in rows
     ]
 
@@ -112,7 +113,7 @@ def dispatch_slot(due: DueSlot, now: datetime) -> SlotResult:
     since_id = latest_seen_id(due.tracker_id, due.hashtag_key, due.source)
     job = lifecycle.new_job(hashtag=due.hashtag, source=due.source, limit=due.tweet_limit,
                             now=now, tracker_id=due.tracker_id, scheduled_for=due.slot,
-                            since_id=since_id)
+                            since_id=since_id, lang=due.lang)
     try:
         db.session.flush()
     except IntegrityError:

@@ -1,7 +1,7 @@
 """trends by post time, alert delivery: hashtag_posts, hashtag_hours, alert_deliveries
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-28 16:30:00
 
 A hashtag's posts (each tweet once per hashtag, however many runs saw it) and their counts per
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

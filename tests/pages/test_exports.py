@@ -27,7 +27,7 @@ def test_csv_export_has_a_header_and_one_row_per_tweet(client, ctx):
     assert len(rows) == 3
     assert list(rows[0]) == ["created_at", "username", "text", "label", "score",
                              "prob_negative", "prob_neutral", "prob_positive", "url",
-                             "model_version"]
+                             "model_version", "lang", "not_scored", "content_warning"]
     by_label = {row["label"]: row for row in rows}
     assert by_label["positive"]["text"] == 'Lovely, with a comma, and "quotes"'
     assert by_label["positive"]["score"] == "0.9000"
@@ -66,7 +66,8 @@ def test_json_export_holds_the_job_and_every_tweet(client, ctx):
     assert len(body["tweets"]) == 3
     tweet = next(t for t in body["tweets"] if t["label"] == "negative")
     assert tweet["text"].startswith("=HYPERLINK")  # JSON is data, not a spreadsheet: kept as is
-    assert set(tweet) == {"text", "username", "label", "score", "probs", "created_at", "url"}
+    assert set(tweet) == {"text", "username", "label", "score", "probs", "created_at", "url",
+                          "lang", "not_scored", "content_warning"}
 
 
 def test_exports_of_a_job_without_tweets_are_empty_but_valid(client, ctx):

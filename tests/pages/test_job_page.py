@@ -204,6 +204,7 @@ def test_tracked_run_with_nothing_new_says_since_when(client, ctx):
 
 
 def test_rerun_creates_a_new_job_with_the_same_request(client, app, ctx):
+    app.config["X_BEARER_TOKEN"] = "token-for-this-test"
     old = make_job("Climate", status="failed", source="x", limit=42, error="boom")
     response = client.post(f"/jobs/{old.id}/rerun")
     assert response.status_code == 303
@@ -212,6 +213,15 @@ def test_rerun_creates_a_new_job_with_the_same_request(client, app, ctx):
         assert (new.hashtag, new.tweet_limit, new.source, new.status) == (
             "Climate", 42, "x", "queued")
     assert response.headers["Location"] == f"/jobs/{new.id}"
+
+
+def test_rerun_on_a_source_no_longer_configured_says_which_setting_to_set(client, app, ctx):
+    old = make_job("Climate", status="failed", source="x", limit=42, error="boom")
+    response = client.post(f"/jobs/{old.id}/rerun")
+    assert response.status_code == 422
+    assert "X_BEARER_TOKEN" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Job.id))) == 1
 
 
 def test_rerun_of_unknown_job_is_404(client):

@@ -206,6 +206,7 @@ def test_tweet_metadata_is_deterministic():
         text=LINES[4],
         created_at=at(604),
         url=None,
+        lang="en",  # the corpus is English
     )
     assert tweet.created_at.utcoffset() == timedelta(0)
 

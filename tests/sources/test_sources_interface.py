@@ -35,7 +35,7 @@ def test_exports_the_public_interface(name):
 
 
 def test_sample_is_the_first_and_default_source():
-    assert SOURCE_NAMES == ("sample", "x")
+    assert SOURCE_NAMES == ("sample", "mastodon", "bluesky", "x")
 
 
 @pytest.mark.parametrize("name", SOURCE_NAMES)
@@ -47,8 +47,8 @@ def test_builds_every_named_source(name):
 
 
 def test_rejects_an_unknown_source_by_name():
-    with pytest.raises(SourceError, match="'mastodon'.*sample, x"):
-        get_source("mastodon")
+    with pytest.raises(SourceError, match="'myspace'.*sample, mastodon, bluesky, x"):
+        get_source("myspace")
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,8 @@ def test_rate_limit_error_survives_pickling_with_its_reset_time():
 
 def test_sources_import_no_web_task_or_model_framework():
     probe = (
-        "import sys, worker.sources, worker.sources.sample, worker.sources.x; "
+        "import sys, worker.sources, worker.sources.sample, worker.sources.x, "
+        "worker.sources.mastodon, worker.sources.bluesky; "
         "print(sorted({'celery', 'flask', 'tensorflow', 'keras'} & set(sys.modules)))"
     )
     result = subprocess.run(

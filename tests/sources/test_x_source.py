@@ -51,6 +51,7 @@ def test_returns_tweets_newest_first_with_username_and_link(x_source, x_replay):
         "#Python #DevTools",
         created_at=datetime(2026, 11, 24, 9, 28, 41, tzinfo=UTC),
         url=f"https://x.com/mira_codes/status/{NEWEST_ON_FIRST_PAGE}",
+        lang="en",
     )
     assert [tweet.username for tweet in page.tweets] == ["mira_codes", "sam_builds", "mira_codes"]
     ids = [int(tweet.source_id) for tweet in page.tweets]

@@ -15,7 +15,9 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
             "TAGPULSE_INSTANCE_PATH", "RATELIMIT_STORAGE_URI", "SECRET_KEY", "X_BEARER_TOKEN",
-            "AUTH_MODE", "HOST", "ALLOW_OPEN")
+            "AUTH_MODE", "HOST", "ALLOW_OPEN",
+            "DEFAULT_SOURCE", "MASTODON_INSTANCES", "MASTODON_ACCESS_TOKEN", "BLUESKY_HANDLE",
+            "BLUESKY_APP_PASSWORD", "BLUESKY_SERVICE_URL")
 
 
 def embedded_env(instance: Path) -> dict[str, str]:

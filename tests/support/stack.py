@@ -59,15 +59,17 @@ class Stack:
 
 
 @contextmanager
-def running_stack(kind: str, base_dir: Path, *, with_worker: bool = True):
-    """Bring up a stack of the given kind; tear all of it down afterwards."""
+def running_stack(kind: str, base_dir: Path, *, with_worker: bool = True,
+                  extra_settings: dict[str, str] | None = None):
+    """Bring up a stack of the given kind; tear all of it down afterwards. ``extra_settings``
+    (e.g. MASTODON_INSTANCES of a loopback server) reach the app and every process."""
     from webapp import create_app
 
     with ExitStack() as stack:
         instance = base_dir / "instance"
         log_dir = base_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
-        settings = embedded_env(instance)
+        settings = {**embedded_env(instance), **(extra_settings or {})}
         if kind == "redis_pg":
             settings["DATABASE_URL"] = stack.enter_context(temporary_postgres_database())
             settings["REDIS_URL"] = stack.enter_context(temporary_redis_db())

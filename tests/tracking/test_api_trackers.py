@@ -48,8 +48,8 @@ def test_hashtag_alone_is_enough_and_defaults_apply(client):
 
 def test_a_tracker_without_a_source_gets_the_default_source_setting(client, app):
     # Before: trackers always defaulted to "sample", whatever DEFAULT_SOURCE said.
-    app.config["DEFAULT_SOURCE"] = "x"
-    assert create(client)["source"] == "x"
+    app.config["DEFAULT_SOURCE"] = "mastodon"
+    assert create(client)["source"] == "mastodon"
 
 
 def test_nulls_on_create_mean_defaults(client):
@@ -140,20 +140,21 @@ def test_same_hashtag_and_source_is_409_in_any_case(client):
     assert response.get_json()["field"] == "hashtag"
     assert "already tracked" in response.get_json()["error"]
     # The same hashtag on another source is another tracker.
-    other_source = client.post("/api/trackers", json={"hashtag": "python", "source": "x"})
+    other_source = client.post("/api/trackers", json={"hashtag": "python", "source": "mastodon"})
     assert other_source.status_code == 201
 
 
 def test_list_and_filter_by_hashtag(client):
     create(client, hashtag="python")
     create(client, hashtag="Rust")
-    create(client, hashtag="rust", source="x")
+    create(client, hashtag="rust", source="mastodon")
     everything = client.get("/api/trackers").get_json()
     assert everything["total"] == 3
-    assert [t["hashtag"] for t in everything["results"]] == ["python", "Rust", "rust"]
+    # By hashtag, then source.
+    assert [t["hashtag"] for t in everything["results"]] == ["python", "rust", "Rust"]
     rust = client.get("/api/trackers?hashtag=%23RUST").get_json()
-    assert [(t["hashtag"], t["source"]) for t in rust["results"]] == [("Rust", "sample"),
-                                                                       ("rust", "x")]
+    assert [(t["hashtag"], t["source"]) for t in rust["results"]] == [("rust", "mastodon"),
+                                                                       ("Rust", "sample")]
     assert client.get("/api/trackers?hashtag=no%20way").status_code == 422
 
 

@@ -71,12 +71,13 @@ def test_hashtag_page_shows_only_that_tags_trackers_and_a_create_form(client, ap
 
 
 def test_the_tracker_form_starts_on_the_default_source_and_falls_back_to_it(client, app):
-    app.config["DEFAULT_SOURCE"] = "x"
+    app.config["DEFAULT_SOURCE"] = "mastodon"
     page = client.get("/tags/python").get_data(as_text=True)
     section = page[page.index('id="tag-trackers-title"'):]
-    assert re.search(r'<option selected value="x">|<option value="x" selected>', section)
+    assert re.search(r'<option selected value="mastodon">|<option value="mastodon" selected>',
+                     section)
     assert client.post("/trackers", data=form(source="")).status_code == 303
-    assert trackers(app)[0].source == "x"
+    assert trackers(app)[0].source == "mastodon"
 
 
 def test_creating_from_the_hashtag_page_redirects_back_with_a_message(client, app):

@@ -19,9 +19,11 @@ from worker.sources import FetchedTweet
 def fetched(n: int, *, start: int = 0, minutes_apart: int = 25) -> list[FetchedTweet]:
     """Posts ``start``..``start+n-1``, written ``minutes_apart`` apart from T0 - 2 days."""
     origin = T0 - timedelta(days=2)
+    # English, as the source says (like the sample corpus): "xxxxxx post 3" is no language a
+    # detector could name, and a post in another language is stored unscored.
     return [FetchedTweet(source_id=str(10_000 + i), username=f"user{i}",
                          text="x" * (10 + i % 7) + f" post {i}",
-                         created_at=origin + timedelta(minutes=minutes_apart * i))
+                         created_at=origin + timedelta(minutes=minutes_apart * i), lang="en")
             for i in range(start, start + n)]
 
 

@@ -67,13 +67,14 @@ def test_rerunning_a_hashtag_links_tweets_without_duplicating_them(stack):
 def test_hashtag_without_tweets_fails_with_the_reason(stack):
     job = stack.wait_for_job(stack.submit("zzqqxxnothingtaggedlikethis"))
     assert job["status"] == "failed"
-    assert "No tweets found for #zzqqxxnothingtaggedlikethis" in job["error"]
+    assert "No posts found for #zzqqxxnothingtaggedlikethis" in job["error"]
 
 
-def test_x_source_without_token_fails_saying_what_is_missing(stack):
-    job = stack.wait_for_job(stack.submit("python", source="x"))
-    assert job["status"] == "failed"
-    assert "X_BEARER_TOKEN" in job["error"]
+def test_x_source_without_token_is_refused_saying_what_is_missing(stack):
+    # Before: accepted, queued, and failed later in the worker.
+    response = stack.client().post("/api/jobs", json={"hashtag": "python", "source": "x"})
+    assert response.status_code == 422
+    assert "X_BEARER_TOKEN" in response.get_json()["error"]
 
 
 def test_redelivered_message_for_a_finished_job_changes_nothing(stack):

@@ -89,7 +89,7 @@ def test_job_without_tweets_fails_saying_so(app, score):
         pipeline.run_job(job_id, source=sample_at(NOW), score=score, model_version="t")
         job = db.session.get(Job, job_id)
         assert job.status == "failed"
-        assert job.error == "No tweets found for #nosuchtagintheworld in the 'sample' source."
+        assert job.error == "No posts found for #nosuchtagintheworld in the 'sample' source."
 
 
 def test_incremental_run_with_nothing_new_is_done_and_empty(app, score):
@@ -115,7 +115,7 @@ class OnePageSource:
     def __init__(self, tweets):
         self.tweets = tweets
 
-    def fetch_page(self, hashtag, *, page_size, since_id=None, page_token=None):
+    def fetch_page(self, hashtag, *, page_size, since_id=None, page_token=None, lang=None):
         return Page(tweets=self.tweets[:page_size], next_token=None)
 
 

@@ -30,7 +30,8 @@ def json_body():
 @limit_job_submissions()
 def create_job():
     job_request = JobRequest.from_mapping(
-        json_body(), default_source=current_app.config["DEFAULT_SOURCE"])
+        json_body(), default_source=current_app.config["DEFAULT_SOURCE"],
+        config=current_app.config)
     job = job_service.create_job(job_request, created_by=acting_user_id())
     url = url_for("api.get_job", job_id=job.id)
     response = jsonify({"id": job.id, "status": job.status, "url": url,
@@ -50,16 +51,17 @@ def get_job(job_id: int):
 
 @api_bp.get("/jobs/<int:job_id>/tweets")
 def get_job_tweets(job_id: int):
-    if job_service.get_job(job_id) is None:
+    job = job_service.get_job(job_id)
+    if job is None:
         abort(404, description=f"There is no job {job_id}.")
     page, per_page = page_args(request.args)
     sort = request.args.get("sort", "newest")
     if sort not in SORTS:
         raise ValidationError("sort must be one of newest, positive, negative.", "sort")
     result = job_service.job_tweets(job_id, label=label_arg(request.args), sort=sort,
-                                    page=page, per_page=per_page)
+                                    page=page, per_page=per_page, lang=job.lang)
     return jsonify({
-        "results": [job_service.tweet_to_dict(t) for t in result.tweets],
+        "results": [job_service.tweet_to_dict(t, job.lang) for t in result.tweets],
         "page": result.page,
         "pages": result.pages,
         "total": result.total,

@@ -17,8 +17,9 @@ def page_args(args: Mapping[str, str], *, default_per_page: int = 20) -> tuple[i
 
 def label_arg(args: Mapping[str, str]) -> str | None:
     label = args.get("label") or None
-    if label is not None and label not in LABELS:
-        raise ValidationError("label must be one of negative, neutral, positive.", "label")
+    if label is not None and label not in (*LABELS, "not_scored"):
+        raise ValidationError("label must be one of negative, neutral, positive, not_scored.",
+                              "label")
     return label
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from flask import Response, jsonify, request
 
+from core.hashtags import hashtag_key
 from webapp.api import api_bp
 from webapp.trends import (
     TrendRange,
@@ -46,7 +47,7 @@ def compared_tags(value: str | None) -> list[str]:
     tags: list[str] = []
     for name in names:
         tag = parse_hashtag(name, "tags")
-        if tag.lower() not in [t.lower() for t in tags]:
+        if hashtag_key(tag) not in [hashtag_key(t) for t in tags]:
             tags.append(tag)
     if len(tags) > MAX_COMPARED:
         raise ValidationError(f"Compare at most {MAX_COMPARED} hashtags.", "tags")

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import url_for
 
+from core.hashtags import hashtag_key as key_of
 from core.models import utcnow
 from webapp import trends
 from webapp.pages.terms import distinctive_terms
@@ -127,7 +128,7 @@ def _change_text(value: float | None, kind: str) -> str:
 
 
 def dashboard(hashtag: str, choice: RangeChoice) -> dict[str, Any]:
-    key = hashtag.lower()
+    key = key_of(hashtag)
     period = choice.period
     summary = trends.summary(key, period)
     return {

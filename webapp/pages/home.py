@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, redirect, render_template, request, url_for
 
+from core.sources import SAMPLE_EXAMPLE_HASHTAGS
 from webapp import jobs as job_service
 from webapp.authz import acting_user_id
 from webapp.extensions import limit_job_submissions
@@ -17,6 +18,11 @@ def analyse_form() -> AnalyseForm:
     form = AnalyseForm()
     if not form.is_submitted():
         form.source.data = current_app.config.get("DEFAULT_SOURCE", "sample")
+        # The sample hashtags below link here with ?hashtag=…&source=sample to fill the form.
+        suggested = request.args.get("hashtag", "")
+        if suggested in SAMPLE_EXAMPLE_HASHTAGS:
+            form.hashtag.data = suggested
+            form.source.data = "sample"
     return form
 
 
@@ -30,4 +36,5 @@ def home():
     # Runs that found nothing new are not results: they stay out of the latest analyses.
     latest = job_service.list_jobs(per_page=LATEST, results_only=True).jobs
     status = 422 if form.errors else 200
-    return render_template("home.html", form=form, latest=latest), status
+    return render_template("home.html", form=form, latest=latest,
+                           sample_hashtags=SAMPLE_EXAMPLE_HASHTAGS), status

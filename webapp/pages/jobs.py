@@ -36,7 +36,7 @@ def job(job_id: int):
         raise ValidationError("sort must be one of newest, positive, negative.", "sort")
     page, _ = page_args(request.args)
     tweets = job_service.job_tweets(job.id, label=label, sort=sort, page=page,
-                                    per_page=TWEETS_PER_PAGE)
+                                    per_page=TWEETS_PER_PAGE, lang=job.lang)
     terms = top_terms(job.id, job.hashtag_key) if job.status == "done" and job.total else None
     empty_run = job_service.is_empty_run(job)
     return render_template("jobs/job.html", job=job, tweets=tweets, label=label, sort=sort,
@@ -54,7 +54,8 @@ def rerun(job_id: int):
     if not RerunForm().validate_on_submit():
         abort(400)  # only a missing CSRF token gets here, and CSRFProtect answers that first
     new = job_service.create_job(
-        JobRequest(hashtag=old.hashtag, limit=old.tweet_limit, source=old.source),
+        JobRequest(hashtag=old.hashtag, limit=old.tweet_limit, source=old.source,
+                   lang=old.lang),
         created_by=acting_user_id())
     return redirect(url_for("pages.job", job_id=new.id), 303)
 

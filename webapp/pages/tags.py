@@ -6,6 +6,7 @@ from flask import render_template, request, url_for
 from sqlalchemy import select
 
 from core.db import db
+from core.hashtags import hashtag_key
 from core.models import Job
 from webapp import jobs as job_service
 from webapp.api.params import page_args
@@ -24,7 +25,7 @@ RUNS_PER_PAGE = 20
 def display_name(hashtag: str) -> str:
     """The tag as people last typed it (``#MachineLearning`` rather than the URL's case)."""
     latest = db.session.scalar(
-        select(Job.hashtag).where(Job.hashtag_key == hashtag.lower())
+        select(Job.hashtag).where(Job.hashtag_key == hashtag_key(hashtag))
         .order_by(Job.created_at.desc()).limit(1))
     return latest or hashtag
 
@@ -36,7 +37,7 @@ def tag(tag: str):
     runs = job_service.list_jobs(hashtag=hashtag, page=page, per_page=RUNS_PER_PAGE)
     form = AnalyseForm(formdata=None, hashtag=hashtag)
     choice = choose_range(request.args, [hashtag])
-    return render_template("tags/tag.html", hashtag=hashtag, hashtag_key=hashtag.lower(),
+    return render_template("tags/tag.html", hashtag=hashtag, hashtag_key=hashtag_key(hashtag),
                            runs=runs, run_items=job_service.collapse_empty_runs(runs.jobs),
                            form=form, models=model_versions(hashtag), choice=choice,
                            range_names=RANGE_NAMES, board=dashboard(hashtag, choice))
@@ -65,7 +66,7 @@ def compare():
     except ValidationError as exc:
         tags, error = [], exc.message
     choice = choose_range(request.args, tags) if tags else None
-    boards = [{"hashtag": tag, "tiles": tiles(summary(tag.lower(), choice.period))}
+    boards = [{"hashtag": tag, "tiles": tiles(summary(hashtag_key(tag), choice.period))}
               for tag in tags] if choice else []
     compare_url = (url_for("api.compare", tags=",".join(tags), **choice.api_args)
                    if choice else None)

@@ -45,7 +45,8 @@ def get_source(
     """Build the source called `name`, configured from `settings`.
 
     `settings` is the worker's configuration mapping (nothing is read from the environment
-    here): SAMPLE_REPLAY_HOURS for "sample"; X_BEARER_TOKEN and X_TIMEOUT_SECONDS for "x".
+    here): the settings each source declares in `core.sources` (SAMPLE_REPLAY_HOURS;
+    MASTODON_*; BLUESKY_*; X_BEARER_TOKEN and X_TIMEOUT_SECONDS).
     `clock` returns the current aware datetime; tests inject one to move time.
 
     Raises SourceError for an unknown name or an unusable setting. A missing X_BEARER_TOKEN is
@@ -63,6 +64,25 @@ def get_source(
 
         return XSource(
             bearer_token=settings.get("X_BEARER_TOKEN"),
+            timeout=timeout_seconds(settings),
+            **clock_kwargs,
+        )
+    if name == "mastodon":
+        from .mastodon import DEFAULT_INSTANCES, MastodonSource, parse_instances, timeout_seconds
+
+        instances = settings.get("MASTODON_INSTANCES", DEFAULT_INSTANCES)
+        return MastodonSource(
+            servers=parse_instances(instances, settings.get("MASTODON_ACCESS_TOKEN")),
+            timeout=timeout_seconds(settings),
+            **clock_kwargs,
+        )
+    if name == "bluesky":
+        from .bluesky import BlueskySource, timeout_seconds
+
+        return BlueskySource(
+            handle=settings.get("BLUESKY_HANDLE"),
+            app_password=settings.get("BLUESKY_APP_PASSWORD"),
+            service_url=settings.get("BLUESKY_SERVICE_URL") or None,
             timeout=timeout_seconds(settings),
             **clock_kwargs,
         )

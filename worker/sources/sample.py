@@ -22,6 +22,9 @@ __all__ = ["ReplayTimeline", "SampleSource", "popular_hashtags", "pseudo_usernam
 REPLAY_ANCHOR = datetime(2025, 1, 1, tzinfo=UTC)
 """Fixed, so that ids and timestamps are the same in every process and after restarts."""
 
+CORPUS_LANGUAGE = "en"
+"""TweetEval's texts are English tweets (see data/README.md)."""
+
 DEFAULT_REPLAY_HOURS = 24.0
 MIN_REPLAY_HOURS = 0.1
 """Shorter periods would put two lines in the same millisecond, and ids would stop being
@@ -140,6 +143,7 @@ class SampleSource:
         page_size: int,
         since_id: str | None = None,
         page_token: str | None = None,
+        lang: str | None = None,
     ) -> Page:
         """Return one page of visible tweets carrying `#hashtag`, newest first.
 
@@ -198,6 +202,7 @@ def _tweet_at(corpus: SampleCorpus, timeline: ReplayTimeline, position: int) -> 
         username=pseudo_username(text),
         text=text,
         created_at=timeline.created_at(position),
+        lang=CORPUS_LANGUAGE,
     )
 
 

@@ -93,7 +93,7 @@ def timeout_seconds(settings: Mapping[str, object]) -> float:
 
 
 class XSource:
-    """Searches X's recent tweets (no retweets, English only) by hashtag."""
+    """Searches X's recent tweets (no retweets, in the job's language) by hashtag."""
 
     name = "x"
 
@@ -124,15 +124,18 @@ class XSource:
         page_size: int,
         since_id: str | None = None,
         page_token: str | None = None,
+        lang: str | None = "en",
     ) -> Page:
         """Return one page of recent tweets carrying `#hashtag`, newest first.
 
-        X returns 10 to 100 tweets a page: `page_size` is clamped to that range.
+        X returns 10 to 100 tweets a page: `page_size` is clamped to that range. With `lang`,
+        X is asked for that language only (`lang:en`): X charges per post read, so posts the
+        job would not score are not paid for.
         """
         if self._client is None:
             raise SourceAuthError(NO_CREDENTIALS_MESSAGE)
         params = {
-            "query": f"#{hashtag} -is:retweet lang:en",
+            "query": f"#{hashtag} -is:retweet" + (f" lang:{lang}" if lang else ""),
             "max_results": min(max(page_size, MIN_PAGE_SIZE), MAX_PAGE_SIZE),
             "expansions": "author_id",
             "user_fields": "username",
@@ -232,6 +235,7 @@ def _fetched(tweet: tweepy.Tweet, usernames: Mapping[int, str]) -> FetchedTweet:
         text=tweet.text,
         created_at=tweet.created_at or _created_at_from_id(tweet.id),
         url=url,
+        lang=tweet.lang,
     )
 
 
