@@ -183,3 +183,23 @@ def test_bad_trend_requests_are_422_naming_the_parameter(client, url, field):
     response = client.get(url)
     assert response.status_code == 422
     assert response.get_json()["field"] == field
+
+
+def test_posts_left_unscored_for_their_language_are_not_in_the_trend_until_scored(any_app):
+    # Merging languages (unscored posts) with the hourly counts: a post stored without a score
+    # counts nowhere; when a job of its language scores it later, it joins its hour once.
+    german = [FetchedTweet(source_id=str(50_000 + i), username="u", text=f"Guten Morgen {i}",
+                           created_at=T0 - timedelta(hours=3), lang="de") for i in range(4)]
+    with any_app.app_context():
+        store_run("Kaffee", german)  # an English job: stores them, scores none
+        client = any_app.test_client()
+        assert client.get("/api/tags/kaffee/trend?bucket=day").get_json()["points"] == []
+        job = Job(hashtag="Kaffee", hashtag_key="kaffee", source="sample", tweet_limit=10,
+                  status="running", created_at=T0, lang="de")
+        db.session.add(job)
+        db.session.commit()
+        pipeline.store_page(job, german, score_by_length, "m1")
+        db.session.commit()
+        [point] = client.get("/api/tags/kaffee/trend?bucket=day").get_json()["points"]
+        assert point["total"] == 4
+        assert as_recount([point]) == recount("kaffee", 24)
