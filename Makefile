@@ -39,3 +39,4 @@ bench: $(VENV)/.installed
 train: $(VENV)/.installed
 	$(PY) -m training.train
 	$(PY) -m training.evaluate
+	$(PY) -m training.export_lite

@@ -2,13 +2,15 @@
 
 Importing this package does not import TensorFlow: the Flask app and the Celery beat process
 import it without paying for TF, and Celery workers load the model only after they fork
-(``configure_threads`` then ``load_model`` in ``worker_process_init``).
+(``load_model`` in ``worker_process_init``). Workers serve with LiteRT on the model's
+``.tflite`` export by default (``SENTIMENT_RUNTIME``), so they never import TensorFlow at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 import zipfile
@@ -22,6 +24,9 @@ from sentiment.text import normalize
 
 if TYPE_CHECKING:
     from sentiment.inference import SentimentModel
+    from sentiment.lite import LiteModel
+
+    ScoringModel = SentimentModel | LiteModel
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
@@ -32,6 +37,8 @@ __all__ = [
     "model_version",
     "normalize",
     "predict",
+    "predictions_from",
+    "serving_runtime",
 ]
 
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
@@ -47,21 +54,69 @@ class Prediction:
     probs: dict[str, float]  # class probabilities, keyed by LABELS
 
 
-_models: dict[Path, SentimentModel] = {}
+RUNTIMES = ("lite", "keras")
+"""How the worker runs the model: ``lite`` (LiteRT on the ``.tflite`` export, no TensorFlow in
+the process; the default) or ``keras`` (TensorFlow, as training and evaluation do)."""
+
+_models: dict[tuple[Path, str], ScoringModel] = {}
 _load_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
-def load_model(path: str | os.PathLike[str] | None = None) -> SentimentModel:
-    """Load a model file (default: the shipped one) once per process and return it."""
+def serving_runtime() -> str:
+    """The runtime named by ``SENTIMENT_RUNTIME`` (default ``lite``)."""
+    runtime = os.environ.get("SENTIMENT_RUNTIME", "lite").strip().lower() or "lite"
+    if runtime not in RUNTIMES:
+        raise ValueError(f"SENTIMENT_RUNTIME is {runtime!r}; choose one of {', '.join(RUNTIMES)}")
+    return runtime
+
+
+def load_model(path: str | os.PathLike[str] | None = None, *, runtime: str | None = None,
+               threads: int | None = None) -> ScoringModel:
+    """Load a model once per process and return it.
+
+    Without ``path``: the shipped model, run the way ``SENTIMENT_RUNTIME`` says (falling back to
+    Keras, with a warning, when the ``.tflite`` export is missing or made from another file).
+    A ``path`` names a ``.keras`` file, loaded with Keras unless ``runtime="lite"``.
+    ``threads``: LiteRT's threads for a ``lite`` model (default: all cores); for Keras call
+    ``configure_threads`` before the first load instead.
+    """
     resolved = Path(path).resolve() if path is not None else DEFAULT_MODEL_PATH
+    runtime = runtime or ("keras" if path is not None else serving_runtime())
     with _load_lock:
-        model = _models.get(resolved)
+        model = _models.get((resolved, runtime))
         if model is None:
-            from sentiment.inference import SentimentModel  # imports TensorFlow
-
-            model = SentimentModel.from_file(resolved, version=file_version(resolved))
-            _models[resolved] = model
+            model = _load(resolved, runtime, threads)
+            _models[(resolved, runtime)] = model
     return model
+
+
+def _load(path: Path, runtime: str, threads: int | None) -> ScoringModel:
+    if runtime == "lite":
+        from sentiment.lite import LiteModel, StaleExportError, lite_paths
+
+        tflite, manifest = lite_paths(path)
+        try:
+            return LiteModel(tflite, manifest, threads=threads or os.cpu_count() or 1,
+                             source_path=path)
+        except (FileNotFoundError, StaleExportError) as exc:
+            log.warning("LiteRT export unusable (%s); scoring with Keras/TensorFlow instead, "
+                        "which takes ~650 MB more memory per worker", exc)
+    from sentiment.inference import SentimentModel  # imports TensorFlow
+
+    return SentimentModel.from_file(path, version=file_version(path))
+
+
+def predictions_from(probs) -> list[Prediction]:
+    """``Prediction``s from a ``(n, 3)`` array of class probabilities in ``LABELS`` order."""
+    probs = probs.astype(float)
+    winners = probs.argmax(axis=1)
+    scores = (probs[:, 2] + 0.5 * probs[:, 1]).clip(0.0, 1.0)
+    return [
+        Prediction(label=LABELS[winner], score=float(score),
+                   probs={"negative": row[0], "neutral": row[1], "positive": row[2]})
+        for winner, score, row in zip(winners, scores, probs.tolist(), strict=True)
+    ]
 
 
 def __getattr__(name: str) -> object:

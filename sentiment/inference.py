@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from sentiment import LABELS, Prediction
+from sentiment import LABELS, Prediction, predictions_from
 from sentiment.text import normalize
 
 # Names given to the two parts of the model by training/architectures.py.
@@ -80,17 +80,7 @@ class SentimentModel:
 
     def predict(self, texts: Sequence[str], batch_size: int = 512) -> list[Prediction]:
         """Score texts, in input order."""
-        probs = self.probabilities(texts, batch_size).astype(float)
-        winners = probs.argmax(axis=1)
-        scores = np.clip(probs[:, 2] + 0.5 * probs[:, 1], 0.0, 1.0)
-        return [
-            Prediction(
-                label=LABELS[winner],
-                score=float(score),
-                probs={"negative": row[0], "neutral": row[1], "positive": row[2]},
-            )
-            for winner, score, row in zip(winners, scores, probs.tolist(), strict=True)
-        ]
+        return predictions_from(self.probabilities(texts, batch_size))
 
     def vectorize(self, texts: Sequence[str]) -> tf.Tensor:
         """Token ids the network sees, for benchmarking the network alone."""

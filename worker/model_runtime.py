@@ -1,7 +1,8 @@
 """The one loaded model per worker process, loaded after the fork.
 
-Loading TensorFlow before Celery forks its pool deadlocks the children silently, so the model is
-loaded in ``worker_process_init`` (and lazily on first use as a fallback, e.g. with ``-P solo``).
+Loading TensorFlow before Celery forks its pool deadlocks the children silently (and LiteRT's
+thread pool would not survive the fork either), so the model is loaded in
+``worker_process_init`` (and lazily on first use as a fallback, e.g. with ``-P solo``).
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ def load_model_in_child(**_kwargs) -> None:
     import sentiment
 
     threads = tf_threads()
-    sentiment.configure_threads(intra_op=threads, inter_op=1)
-    model = sentiment.load_model()
-    log.info("model %s loaded in pid %s (%s TF threads)", model.version, os.getpid(), threads)
+    if sentiment.serving_runtime() == "keras":
+        sentiment.configure_threads(intra_op=threads, inter_op=1)
+    model = sentiment.load_model(threads=threads)
+    log.info("model %s loaded in pid %s (%s, %s threads)", model.version, os.getpid(),
+             type(model).__name__, threads)
 
 
 def predict(texts: Sequence[str]):

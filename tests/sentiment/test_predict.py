@@ -76,7 +76,8 @@ def test_predictions_are_deterministic_and_independent_of_batching(shipped_model
 
 def test_load_model_is_cached_per_process(shipped_model) -> None:
     assert sentiment.load_model() is shipped_model
-    assert sentiment.load_model(sentiment.DEFAULT_MODEL_PATH) is shipped_model
+    runtime = sentiment.serving_runtime()
+    assert sentiment.load_model(sentiment.DEFAULT_MODEL_PATH, runtime=runtime) is shipped_model
     assert shipped_model.version == sentiment.model_version()
 
 
@@ -89,7 +90,7 @@ def test_configure_threads_before_load_and_refuses_after(run_python) -> None:
     script = (
         "import sentiment\n"
         "sentiment.configure_threads(intra_op=1, inter_op=1)\n"
-        "sentiment.predict(['fine'])\n"
+        "sentiment.load_model(runtime='keras').predict(['fine'])\n"
         "sentiment.configure_threads(intra_op=1, inter_op=1)  # unchanged: accepted\n"
         "try:\n"
         "    sentiment.configure_threads(intra_op=2, inter_op=2)\n"

@@ -1,0 +1,97 @@
+"""The LiteRT export the workers serve with: made from the shipped model, and scoring like it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+
+import numpy as np
+import pytest
+
+import sentiment
+from sentiment.lite import LiteModel, StaleExportError, lite_paths, vectorize
+from training import data
+
+TFLITE_PATH, MANIFEST_PATH = lite_paths(sentiment.DEFAULT_MODEL_PATH)
+
+
+@pytest.fixture(scope="module")
+def keras_model():
+    return sentiment.load_model(sentiment.DEFAULT_MODEL_PATH, runtime="keras")
+
+
+@pytest.fixture(scope="module")
+def lite_model():
+    return sentiment.load_model(sentiment.DEFAULT_MODEL_PATH, runtime="lite")
+
+
+def test_export_was_made_from_the_shipped_model_file() -> None:
+    manifest = json.loads(MANIFEST_PATH.read_text())
+    shipped = hashlib.sha256(sentiment.DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
+    assert manifest["source_sha256"] == shipped, "run `python -m training.export_lite`"
+    assert manifest["version"] == sentiment.model_version()
+    assert manifest["check"]["label_agreement"] == 1.0
+
+
+def test_default_runtime_is_lite_and_reports_the_models_version(lite_model) -> None:
+    assert sentiment.serving_runtime() == "lite"
+    assert isinstance(lite_model, LiteModel)
+    assert lite_model.version == sentiment.model_version()
+
+
+def test_tokenizer_matches_the_models_text_vectorization(keras_model, lite_model) -> None:
+    import tensorflow as tf
+
+    texts = [
+        "", "   ", "one", "a\tb\nc  d", "word " * 60,  # empty, blank, tabs, past 40 tokens
+        "café ünïcödé 😀😀 #tag @someone https://x.y", "not good at all, but fine",
+    ] + data.tweeteval("val").texts[:300]
+    normalized = [sentiment.normalize(t) for t in texts]
+    layer = keras_model.keras_model.get_layer("vectorizer")
+    expected = layer(tf.constant(normalized)).numpy()
+    vocabulary = {token: i for i, token in enumerate(layer.get_vocabulary())}
+    assert np.array_equal(vectorize(normalized, vocabulary, lite_model.sequence_length), expected)
+    assert np.array_equal(lite_model.token_ids(texts), expected)
+
+
+def test_lite_scores_like_keras(keras_model, lite_model) -> None:
+    texts = data.tweeteval("val").texts[:1000]
+    expected = keras_model.probabilities(texts)
+    got = lite_model.probabilities(texts, batch_size=128)
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() < 1e-4
+    assert (got.argmax(1) == expected.argmax(1)).all()
+    assert lite_model.predict(texts[:5]) == lite_model.predict(texts[:5], batch_size=2)
+
+
+def test_worker_runtime_never_imports_tensorflow(run_python) -> None:
+    script = ("import sys, sentiment\n"
+              "m = sentiment.load_model(threads=1)\n"
+              "print(type(m).__name__, m.predict(['what a lovely day'])[0].label,"
+              " 'tensorflow' in sys.modules)\n")
+    result = run_python("-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["LiteModel", "positive", "False"]
+
+
+def test_a_stale_export_is_refused_and_keras_serves_instead(tmp_path, caplog) -> None:
+    model_path = tmp_path / "sentiment.keras"
+    shutil.copy(sentiment.DEFAULT_MODEL_PATH, model_path)
+    tflite, manifest = lite_paths(model_path)
+    shutil.copy(TFLITE_PATH, tflite)
+    stale = json.loads(MANIFEST_PATH.read_text()) | {"source_sha256": "0" * 64}
+    manifest.write_text(json.dumps(stale))
+    with pytest.raises(StaleExportError, match="export_lite"):
+        LiteModel(tflite, manifest, source_path=model_path)
+    with caplog.at_level(logging.WARNING, logger="sentiment"):
+        model = sentiment.load_model(model_path, runtime="lite")
+    assert type(model).__name__ == "SentimentModel"
+    assert "scoring with Keras" in caplog.text
+
+
+def test_an_unknown_runtime_is_refused(monkeypatch) -> None:
+    monkeypatch.setenv("SENTIMENT_RUNTIME", "onnx")
+    with pytest.raises(ValueError, match="SENTIMENT_RUNTIME"):
+        sentiment.serving_runtime()
