@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from core.bulk import insert_ignoring_conflicts
 from core.db import db
 from core.hashtags import hashtag_key as key_of
 from core.models import HashtagHour, HashtagPost, Tweet
@@ -83,11 +84,9 @@ def add_posts(hashtag_key: str, tweet_ids: Iterable[int]) -> int:
     tweets = {row.id: row for row in db.session.execute(
         select(Tweet.id, Tweet.source, Tweet.created_at, Tweet.label, Tweet.score)
         .where(Tweet.id.in_(ids)))}
-    table = HashtagPost.__table__
-    statement = _insert(table).on_conflict_do_nothing().returning(table.c.tweet_id)
-    new = set(db.session.scalars(statement, [
+    new = {row.tweet_id for row in insert_ignoring_conflicts(HashtagPost.__table__, [
         {"hashtag_key": key, "tweet_id": t.id, "source": t.source, "created_at": t.created_at}
-        for t in tweets.values()]))
+        for t in tweets.values()], returning=("tweet_id",))}
     deltas: dict[tuple[str, str, int], _Delta] = defaultdict(_Delta)
     for tweet_id in new:
         tweet = tweets[tweet_id]

@@ -52,7 +52,8 @@ SOURCES: tuple[SourceInfo, ...] = (
     SourceInfo(
         name="sample", label="Sample corpus",
         summary="Offline replay of a bundled corpus of 2013-2019 tweets; free, no network.",
-        optional_settings=("SAMPLE_REPLAY_HOURS",), max_page_size=100),
+        optional_settings=("SAMPLE_REPLAY_HOURS", "SAMPLE_LOOKBACK_PERIODS"),
+        max_page_size=100),
     SourceInfo(
         name="mastodon", label="Mastodon",
         summary="Live public hashtag timelines of Mastodon servers; free, no account needed "

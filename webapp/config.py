@@ -141,6 +141,7 @@ class Config:
         self.X_BEARER_TOKEN = os.environ.get("X_BEARER_TOKEN", "")
         self.X_TIMEOUT_SECONDS = os.environ.get("X_TIMEOUT_SECONDS", "15")
         self.SAMPLE_REPLAY_HOURS = os.environ.get("SAMPLE_REPLAY_HOURS", "24")
+        self.SAMPLE_LOOKBACK_PERIODS = os.environ.get("SAMPLE_LOOKBACK_PERIODS", "1")
         self.DEFAULT_SOURCE = os.environ.get("DEFAULT_SOURCE", "").strip() or DEFAULT_SOURCE
         # Mastodon: public hashtag timelines need no account on most servers.
         self.MASTODON_INSTANCES = os.environ.get("MASTODON_INSTANCES", "https://mastodon.social")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from core.bulk import insert_ignoring_conflicts
 from core.db import db
 from core.languages import DEFAULT_LANG, scored_condition
 from core.models import JobTweet, Tweet
@@ -23,11 +23,6 @@ class StoredTweet:
     score: float | None
     model_version: str | None
     lang: str | None = None
-
-
-def _insert(model):
-    dialect = db.session.get_bind().dialect.name
-    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](model)
 
 
 def stored_tweets(source: str, source_ids: Sequence[str]) -> dict[str, StoredTweet]:
@@ -50,14 +45,9 @@ def insert_tweets(rows: Sequence[dict[str, Any]]) -> dict[str, StoredTweet]:
     """
     if not rows:
         return {}
-    # One cached statement run with many parameter sets: SQLAlchemy batches it into multi-row
-    # INSERTs ("insertmanyvalues"). Building .values(rows) instead recompiles the SQL per page.
-    table = Tweet.__table__
-    statement = _insert(table).on_conflict_do_nothing().returning(
-        table.c.id, table.c.source_id, table.c.label, table.c.score, table.c.model_version,
-        table.c.lang)
+    columns = ("id", "source_id", "label", "score", "model_version", "lang")
     return {row.source_id: StoredTweet(*row)
-            for row in db.session.execute(statement, list(rows))}
+            for row in insert_ignoring_conflicts(Tweet.__table__, rows, returning=columns)}
 
 
 def rescore_tweets(rows: Sequence[dict[str, Any]], previous_version: dict[int, str]) -> set[int]:
@@ -84,10 +74,9 @@ def link_tweets(job_id: int, tweet_ids: Sequence[int]) -> set[int]:
     """Link tweets to a job; returns the tweet ids that were not linked already."""
     if not tweet_ids:
         return set()
-    table = JobTweet.__table__
-    statement = _insert(table).on_conflict_do_nothing().returning(table.c.tweet_id)
     rows = [{"job_id": job_id, "tweet_id": t} for t in tweet_ids]
-    return set(db.session.scalars(statement, rows))
+    return {row.tweet_id for row in insert_ignoring_conflicts(JobTweet.__table__, rows,
+                                                              returning=("tweet_id",))}
 
 
 def unlink_all(job_id: int) -> None:

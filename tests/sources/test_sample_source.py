@@ -10,7 +10,13 @@ from datetime import timedelta
 import pytest
 
 from worker.sources import FetchedTweet, SourceError
-from worker.sources.sample import REPLAY_ANCHOR, SampleSource, pseudo_username, replay_hours
+from worker.sources.sample import (
+    REPLAY_ANCHOR,
+    SampleSource,
+    lookback_periods,
+    pseudo_username,
+    replay_hours,
+)
 from worker.sources.sample_corpus import index_corpus
 
 LINES = [
@@ -93,6 +99,36 @@ def test_search_reaches_back_one_replay_period():
     page = source_at(at(605)).fetch_page("trump", page_size=100)
 
     assert len(page.tweets) == 3
+
+
+def test_lookback_periods_reach_earlier_cycles_under_their_own_ids():
+    # At 605 with three periods the window is 588..605: each line of #trump three times.
+    source = SampleSource(hours=HOURS, clock=Clock(at(605)), corpus=index_corpus(LINES),
+                          lookback_periods=3)
+    pages, token = [], None
+    while True:
+        page = source.fetch_page("trump", page_size=2, page_token=token)
+        pages.append(page)
+        token = page.next_token
+        if token is None:
+            break
+    tweets = [tweet for page in pages for tweet in page.tweets]
+
+    assert texts(tweets) == [LINES[4], LINES[2], LINES[0]] * 3
+    assert len({tweet.source_id for tweet in tweets}) == 9
+    assert [t.created_at for t in tweets[:4]] == [at(604), at(602), at(600), at(598)]
+
+
+@pytest.mark.parametrize(("settings", "periods"),
+                         [({}, 1), ({"SAMPLE_LOOKBACK_PERIODS": ""}, 1),
+                          ({"SAMPLE_LOOKBACK_PERIODS": "50"}, 50)])
+def test_lookback_periods_default_to_one(settings, periods):
+    assert lookback_periods(settings) == periods
+
+
+def test_rejects_unusable_lookback_periods():
+    with pytest.raises(SourceError, match="SAMPLE_LOOKBACK_PERIODS"):
+        lookback_periods({"SAMPLE_LOOKBACK_PERIODS": "0"})
 
 
 def test_a_tweet_is_visible_only_once_its_time_has_come():

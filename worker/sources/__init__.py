@@ -45,8 +45,8 @@ def get_source(
     """Build the source called `name`, configured from `settings`.
 
     `settings` is the worker's configuration mapping (nothing is read from the environment
-    here): the settings each source declares in `core.sources` (SAMPLE_REPLAY_HOURS;
-    MASTODON_*; BLUESKY_*; X_BEARER_TOKEN and X_TIMEOUT_SECONDS).
+    here): the settings each source declares in `core.sources` (SAMPLE_REPLAY_HOURS and
+    SAMPLE_LOOKBACK_PERIODS; MASTODON_*; BLUESKY_*; X_BEARER_TOKEN and X_TIMEOUT_SECONDS).
     `clock` returns the current aware datetime; tests inject one to move time.
 
     Raises SourceError for an unknown name or an unusable setting. A missing X_BEARER_TOKEN is
@@ -56,9 +56,10 @@ def get_source(
     clock_kwargs = {"clock": clock} if clock is not None else {}
     # Imported here so that using one source never pays for importing the other's libraries.
     if name == "sample":
-        from .sample import SampleSource, replay_hours
+        from .sample import SampleSource, lookback_periods, replay_hours
 
-        return SampleSource(hours=replay_hours(settings), **clock_kwargs)
+        return SampleSource(hours=replay_hours(settings),
+                            lookback_periods=lookback_periods(settings), **clock_kwargs)
     if name == "x":
         from .x import XSource, timeout_seconds
 

@@ -109,6 +109,15 @@ def pseudo_username(text: str) -> str:
     return f"{_ADJECTIVES[adjective]}_{_NOUNS[noun]}{value % 100:02d}"
 
 
+def lookback_periods(settings: Mapping[str, object]) -> int:
+    """SAMPLE_LOOKBACK_PERIODS: how many replay periods a search reaches back (default 1: each
+    line at most once). More gives a busy-looking hashtag: the same lines again under the ids
+    of earlier cycles, as a slogan retweeted for days. Benchmarks use it to get 1,000-post jobs
+    out of a corpus where few hashtags have that many lines."""
+    return int(number_setting(settings, "SAMPLE_LOOKBACK_PERIODS", default=1, minimum=1,
+                              unit="replay periods"))
+
+
 def replay_hours(settings: Mapping[str, object]) -> float:
     """SAMPLE_REPLAY_HOURS from the settings, checked; the default when unset or empty."""
     return number_setting(
@@ -131,8 +140,10 @@ class SampleSource:
         hours: float = DEFAULT_REPLAY_HOURS,
         clock: Clock = utc_now,
         corpus: SampleCorpus | None = None,
+        lookback_periods: int = 1,
     ) -> None:
         self._period_ms = round(hours * 3_600_000)
+        self._lookback = lookback_periods
         self._clock = clock
         self._corpus = corpus  # None: the bundled corpus, loaded on the first fetch
 
@@ -147,8 +158,8 @@ class SampleSource:
     ) -> Page:
         """Return one page of visible tweets carrying `#hashtag`, newest first.
 
-        A search reaches back one replay period, so it returns each matching line at most once,
-        much as X's recent search reaches back seven days.
+        A search reaches back one replay period (``lookback_periods`` of them), so it returns
+        each matching line at most once, much as X's recent search reaches back seven days.
         """
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
@@ -158,12 +169,13 @@ class SampleSource:
         timeline = ReplayTimeline(size=len(corpus.lines), period_ms=self._period_ms)
 
         newest = timeline.newest_visible(self._clock())
-        high, low = newest, max(0, newest - timeline.size + 1)
+        span = timeline.size * self._lookback
+        high, low = newest, max(0, newest - span + 1)
         if page_token is not None:
             # A token carries on the search it came from, window and all, even if the clock
             # has moved since. Tokens spanning more than one window are refused, so an edited
             # one cannot walk back through every cycle since the anchor.
-            token_high, low = _decode_page_token(page_token, max_span=timeline.size)
+            token_high, low = _decode_page_token(page_token, max_span=span)
             high = min(token_high, newest)
         if since_id is not None:
             low = max(low, timeline.first_newer_than(_parse_id(since_id), upto=newest))

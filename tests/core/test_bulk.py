@@ -1,0 +1,69 @@
+"""Bulk insert-or-skip on both databases: SQLite's insertmanyvalues and PostgreSQL's unnest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from core.bulk import insert_ignoring_conflicts
+from core.db import db
+from core.models import Tweet
+from tests.support.apps import fresh_app
+from tests.support.env import temporary_postgres_database
+
+STORED_AT = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_app(request, tmp_path):
+    if request.param == "sqlite":
+        with fresh_app(tmp_path / "instance") as app:
+            yield app
+    else:
+        with temporary_postgres_database() as url, fresh_app(
+                tmp_path / "instance", env={"DATABASE_URL": url}) as app:
+            yield app
+
+
+def tweet(source_id: str, **fields) -> dict:
+    return {"source": "sample", "source_id": source_id, "username": "u", "text": f"t {source_id}",
+            "url": None, "created_at": STORED_AT - timedelta(minutes=int(source_id)),
+            "content_warning": None, "lang": "en", "label": "positive", "score": 0.9,
+            "prob_negative": 0.05, "prob_neutral": 0.1, "prob_positive": 0.85,
+            "model_version": "m-1", "stored_at": STORED_AT} | fields
+
+
+def test_inserts_new_rows_skips_existing_ones_and_returns_only_the_new(database_app) -> None:
+    columns = ("id", "source_id")
+    with database_app.app_context():
+        first = insert_ignoring_conflicts(Tweet.__table__, [tweet("1"), tweet("2")], columns)
+        db.session.commit()
+        # "2" is there already (another worker stored it): skipped, not returned, not an error.
+        second = insert_ignoring_conflicts(Tweet.__table__, [tweet("2"), tweet("3")], columns)
+        db.session.commit()
+        assert sorted(row.source_id for row in first) == ["1", "2"]
+        assert [row.source_id for row in second] == ["3"]
+        assert db.session.scalar(select(func.count()).select_from(Tweet)) == 3
+
+
+def test_nulls_and_times_round_trip_as_a_single_insert_would_store_them(database_app) -> None:
+    # An unscored post (another language): every score column NULL; a time given in +02:00.
+    local = timezone(timedelta(hours=2))
+    unscored = tweet("7", label=None, score=None, prob_negative=None, prob_neutral=None,
+                     prob_positive=None, model_version=None, lang="de",
+                     created_at=datetime(2026, 11, 27, 3, 30, tzinfo=local))
+    with database_app.app_context():
+        insert_ignoring_conflicts(Tweet.__table__, [unscored])
+        db.session.commit()
+        stored = db.session.scalars(select(Tweet)).one()
+        assert stored.label is None and stored.score is None and stored.model_version is None
+        assert stored.lang == "de"
+        assert stored.created_at == datetime(2026, 11, 27, 1, 30, tzinfo=UTC)
+        assert stored.created_at.tzinfo is not None
+
+
+def test_nothing_to_insert_is_a_no_op(database_app) -> None:
+    with database_app.app_context():
+        assert insert_ignoring_conflicts(Tweet.__table__, [], ("id",)) == []
