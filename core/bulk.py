@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Table, text
+from sqlalchemy import ColumnElement, Row, Table, any_, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db
@@ -58,3 +58,12 @@ def _unnest_insert(table: Table, names: tuple[str, ...], returning: tuple[str, .
     if returning:
         sql += f" RETURNING {', '.join(returning)}"
     return text(sql)
+
+
+def one_of(column: ColumnElement, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(:array)``: one parameter, so the
+    statement's text does not grow (and get parsed again) with the number of values."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(list(values))
+

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core.bulk import insert_ignoring_conflicts
+from core.bulk import insert_ignoring_conflicts, one_of
 from core.db import db
 from core.hashtags import hashtag_key as key_of
 from core.models import HashtagHour, HashtagPost, Tweet
@@ -83,7 +83,7 @@ def add_posts(hashtag_key: str, tweet_ids: Iterable[int]) -> int:
     key = key_of(hashtag_key)
     tweets = {row.id: row for row in db.session.execute(
         select(Tweet.id, Tweet.source, Tweet.created_at, Tweet.label, Tweet.score)
-        .where(Tweet.id.in_(ids)))}
+        .where(one_of(Tweet.id, ids)))}
     new = {row.tweet_id for row in insert_ignoring_conflicts(HashtagPost.__table__, [
         {"hashtag_key": key, "tweet_id": t.id, "source": t.source, "created_at": t.created_at}
         for t in tweets.values()], returning=("tweet_id",))}

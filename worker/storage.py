@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
 
-from core.bulk import insert_ignoring_conflicts
+from core.bulk import insert_ignoring_conflicts, one_of
 from core.db import db
 from core.languages import DEFAULT_LANG, scored_condition
 from core.models import JobTweet, Tweet
@@ -32,7 +32,7 @@ def stored_tweets(source: str, source_ids: Sequence[str]) -> dict[str, StoredTwe
     rows = db.session.execute(
         select(Tweet.id, Tweet.source_id, Tweet.label, Tweet.score, Tweet.model_version,
                Tweet.lang).where(
-            Tweet.source == source, Tweet.source_id.in_(list(source_ids)))
+            Tweet.source == source, one_of(Tweet.source_id, source_ids))
     )
     return {row.source_id: StoredTweet(*row) for row in rows}
 
