@@ -51,8 +51,8 @@ class WaitRequest:
             seconds = min(seconds, parse_int(wait_arg, "wait", low=0, high=MAX_WAIT_ARG,
                                              what="wait (seconds)"))
         respond_async = "respond-async" in preferences
-        if respond_async and "wait" not in preferences:
-            seconds = 0
+        if respond_async and "wait" not in preferences and wait_arg is None:
+            seconds = 0  # respond-async alone: answer at once
         # Only a caller that knows these extensions is sent a 202 when its wait runs out;
         # the seed's own clients keep their 504.
         return cls(seconds=max(0.0, seconds), respond_async=respond_async,

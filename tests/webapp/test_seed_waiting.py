@@ -58,7 +58,8 @@ def job_status(app, job_id: int) -> str:
 
 
 @contextmanager
-def waiting_caller(app, address: str, path: str = "/analyzehashtag?text=python") -> Iterator[dict]:
+def waiting_caller(app, address: str, path: str = "/analyzehashtag?text=python",
+                   headers: dict[str, str] | None = None) -> Iterator[dict]:
     """A caller in another thread that waits in a slot; its job is finished on the way out and
     its response is in the yielded dict's "response" afterwards."""
     answer: dict = {}
@@ -66,7 +67,7 @@ def waiting_caller(app, address: str, path: str = "/analyzehashtag?text=python")
     before = waiters.in_use
 
     def call() -> None:
-        answer["response"] = client_at(app, address).get(path)
+        answer["response"] = client_at(app, address).get(path, headers=headers or {})
 
     thread = threading.Thread(target=call, daemon=True)
     thread.start()
@@ -167,6 +168,13 @@ def test_a_caller_that_knows_202_gets_it_when_its_wait_runs_out(app, ask):
         "/analyzehashtag", query_string=query, headers=ask.get("headers", {}))
     body = assert_accepted(response)
     assert "still running" in body["message"]
+
+
+def test_respond_async_with_a_wait_in_the_query_still_waits(app):
+    with waiting_caller(app, "203.0.113.1", "/analyzehashtag?text=python&wait=10",
+                        headers={"Prefer": "respond-async"}) as waiter:
+        pass
+    assert waiter["response"].status_code == 200
 
 
 def test_predict_with_no_free_slot_answers_503_with_retry_after(app):
