@@ -6,7 +6,7 @@ every caller that waits, waits its full SEED_WAIT_SECONDS. For each waiting conf
 
 1. times GET /api/jobs/1 while idle;
 2. sends ``--callers`` concurrent GET /analyzehashtag from one client address, and, a second
-   into that burst, times GET /api/jobs/1 again (``--reads`` times);
+   into that burst, times ``--reads`` GET /api/jobs/1 sent side by side;
 3. counts the callers' status codes.
 
 ``unbounded`` lets every thread wait (as before issue #13); ``slots-only`` bounds waiters per
@@ -95,11 +95,14 @@ def run_configuration(base_url: str, callers: int, reads: int, seed_wait: float)
     for thread in threads:
         thread.start()
     time.sleep(1.0)
-    busy = []
-    for _ in range(reads):
-        busy.append(timed_get(job_url, seed_wait + 30))
+    # Reads side by side, each on its own connection: one stalled read must not delay the next.
+    busy: list[float] = []
+    readers = [threading.Thread(target=lambda: busy.append(timed_get(job_url, seed_wait + 30)),
+                                daemon=True) for _ in range(reads)]
+    for reader in readers:
+        reader.start()
         time.sleep(0.1)
-    for thread in threads:
+    for thread in threads + readers:
         thread.join(seed_wait + 60)
     return {
         "idle_get_ms": round(statistics.median(idle) * 1000, 1),
