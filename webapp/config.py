@@ -152,9 +152,15 @@ class Config:
         self.BLUESKY_APP_PASSWORD = os.environ.get("BLUESKY_APP_PASSWORD", "")
         self.BLUESKY_SERVICE_URL = os.environ.get("BLUESKY_SERVICE_URL", "https://bsky.social")
         self.BLUESKY_TIMEOUT_SECONDS = os.environ.get("BLUESKY_TIMEOUT_SECONDS", "15")
-        # How long the seed-compatible endpoints wait for their job before answering 504.
+        # How long the seed-compatible endpoints wait for their job before answering 504 (or 202
+        # to a caller that accepts it).
         self.SEED_WAIT_SECONDS = _float("SEED_WAIT_SECONDS", 20.0)
         self.PREDICT_WAIT_SECONDS = _float("PREDICT_WAIT_SECONDS", 10.0)
+        # Threads per web process that may wait for a job or a prediction (half of gunicorn's 8,
+        # so the rest always serve other requests), and how many of them one client may hold.
+        # A caller that finds none free gets 202 with the job's URL (or 503 with Retry-After).
+        self.WAIT_SLOTS = _int("WAIT_SLOTS", 4)
+        self.WAIT_SLOTS_PER_CLIENT = _int("WAIT_SLOTS_PER_CLIENT", 1)
         self.PREDICT_MAX_TEXTS = _int("PREDICT_MAX_TEXTS", 100)
         self.PREDICT_MAX_CHARS = _int("PREDICT_MAX_CHARS", 2000)
         # A running job's lease: renewed every third of it while its worker lives; a job whose

@@ -10,10 +10,22 @@ from flask import current_app
 from werkzeug.exceptions import GatewayTimeout, ServiceUnavailable
 
 from core.queue import PREDICT_TEXTS_TASK
+from webapp.waiting import RETRY_AFTER_SECONDS, waiting_slot
 
 
 def score_texts(texts: list[str]) -> list[dict[str, Any]]:
-    """Predictions as dicts (label, score, probs), in input order; 504 if no worker answers."""
+    """Predictions as dicts (label, score, probs), in input order; 504 if no worker answers,
+    503 with Retry-After if no waiting slot is free (nothing is sent then)."""
+    with waiting_slot() as slot:
+        if not slot.held:
+            # No job row to point at, so no 202: the caller tries again shortly.
+            raise ServiceUnavailable(
+                f"Too many requests are waiting for a model worker. {slot.reason} "
+                f"Try again in {RETRY_AFTER_SECONDS} seconds.", retry_after=RETRY_AFTER_SECONDS)
+        return _ask_worker(texts)
+
+
+def _ask_worker(texts: list[str]) -> list[dict[str, Any]]:
     celery = current_app.extensions["celery"]
     try:
         result = celery.send_task(PREDICT_TEXTS_TASK, args=[texts])
