@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> dict:
     rss_before = rss_mb()
     sentiment.configure_threads(intra_op=args.threads, inter_op=1)  # imports TensorFlow
     rss_tf = rss_mb()
-    model = sentiment.load_model(args.model)
+    model = sentiment.load_model(args.model, runtime="keras")
     rss_loaded = rss_mb()
     print(f"model {model.version}; {len(texts):,} tweets; intra-op threads {args.threads}")
     print(f"RSS: {rss_before:.0f} MB before TensorFlow, {rss_tf:.0f} MB after importing it, "
@@ -127,6 +127,14 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"RSS after the runs: {rss_mb():.0f} MB")
     result = {key: round(value, 1) for key, value in tps.items()}
     result |= {"rss_mb": round(rss_loaded, 1), "model": model.version}
+    # The workers' runtime (LiteRT on the .tflite export) on the same texts and batch size.
+    lite = sentiment.load_model(runtime="lite", threads=args.threads)
+    lite.predict(texts[: args.batch_size])  # warm-up
+    lite_tps = best_rate(len(texts), lambda: lite.predict(texts, args.batch_size), args.repeats)
+    result |= {"lite_batched_tps": round(lite_tps, 1),
+               "lite_vs_keras": round(lite_tps / tps["batched_tps"], 3)}
+    print(f"batched, LiteRT export (what workers run): {lite_tps:10.1f} tweets/s; "
+          f"/ Keras batched: {result['lite_vs_keras']:.2f}")
     if args.compare is not None:
         result |= compare_batched(model, sentiment.load_model(args.compare), texts,
                                   args.batch_size, args.repeats)
