@@ -9,7 +9,7 @@ upserts, so two workers storing pages of the same hashtag at once cannot lose a 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -71,19 +71,36 @@ def _apply(deltas: dict[tuple[str, str, int], _Delta]) -> None:
         for (key, source, hour), d in sorted(deltas.items())])  # one order: no deadlocks
 
 
-def add_posts(hashtag_key: str, tweet_ids: Iterable[int]) -> int:
+@dataclass(frozen=True)
+class PostFacts:
+    """What the hourly counts need of a stored tweet (the columns ``add_posts`` would read)."""
+
+    id: int
+    source: str
+    created_at: datetime
+    label: str | None
+    score: float | None
+
+
+def add_posts(hashtag_key: str, tweet_ids: Iterable[int],
+              known: Mapping[int, PostFacts] | None = None) -> int:
     """Record tweets as posts of the hashtag; those not recorded before join the hourly counts.
 
     Idempotent: a tweet already recorded for the hashtag (another run saw it) is not counted
     again. Returns how many posts were new to the hashtag. Runs in the caller's transaction.
+    ``known``: the tweets' stored facts where the caller has them in hand (the pipeline, which
+    just stored or read them), saving a read of every row back.
     """
     ids = sorted(set(tweet_ids))
     if not ids:
         return 0
     key = key_of(hashtag_key)
-    tweets = {row.id: row for row in db.session.execute(
-        select(Tweet.id, Tweet.source, Tweet.created_at, Tweet.label, Tweet.score)
-        .where(one_of(Tweet.id, ids)))}
+    if known is not None and all(tweet_id in known for tweet_id in ids):
+        tweets = {tweet_id: known[tweet_id] for tweet_id in ids}
+    else:
+        tweets = {row.id: row for row in db.session.execute(
+            select(Tweet.id, Tweet.source, Tweet.created_at, Tweet.label, Tweet.score)
+            .where(one_of(Tweet.id, ids)))}
     new = {row.tweet_id for row in insert_ignoring_conflicts(HashtagPost.__table__, [
         {"hashtag_key": key, "tweet_id": t.id, "source": t.source, "created_at": t.created_at}
         for t in tweets.values()], returning=("tweet_id",))}

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from core import lifecycle
 from core.db import db
-from core.hashtag_posts import Rescore, add_posts, move_rescored
+from core.hashtag_posts import PostFacts, Rescore, add_posts, move_rescored
 from core.languages import scored_in
 from core.lifecycle import LeaseHolder, LeaseKeeper
 from core.models import Job, utcnow
@@ -111,14 +111,17 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
                 moves.append(Rescore(before.id, before.label, before.score,
                                      columns["label"], columns["score"]))
             known[t.source_id] = StoredTweet(before.id, t.source_id, columns["label"],
-                                             columns["score"], model_version, before.lang)
+                                             columns["score"], model_version, before.lang,
+                                             before.created_at)
         move_rescored(moves)
     missing = [t.source_id for t in unique if t.source_id not in known]
     if missing:  # inserted by a concurrent worker between our lookup and our insert
         known.update(stored_tweets(job.source, missing))
     linked = link_tweets(job.id, [known[t.source_id].id for t in unique])
     # The hashtag's own record of its posts (each once), from which its trend is counted.
-    add_posts(job.hashtag_key, [known[t.source_id].id for t in unique])
+    add_posts(job.hashtag_key, [known[t.source_id].id for t in unique], known={
+        stored.id: PostFacts(stored.id, job.source, stored.created_at, stored.label, stored.score)
+        for stored in known.values() if stored.created_at is not None})
     newly = [stored for stored in known.values() if stored.id in linked]
     return PageResult(
         scored=[t for t in newly if t.source_id in wanted and t.label is not None],

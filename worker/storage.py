@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
@@ -23,6 +24,7 @@ class StoredTweet:
     score: float | None
     model_version: str | None
     lang: str | None = None
+    created_at: datetime | None = None
 
 
 def stored_tweets(source: str, source_ids: Sequence[str]) -> dict[str, StoredTweet]:
@@ -31,7 +33,7 @@ def stored_tweets(source: str, source_ids: Sequence[str]) -> dict[str, StoredTwe
         return {}
     rows = db.session.execute(
         select(Tweet.id, Tweet.source_id, Tweet.label, Tweet.score, Tweet.model_version,
-               Tweet.lang).where(
+               Tweet.lang, Tweet.created_at).where(
             Tweet.source == source, one_of(Tweet.source_id, source_ids))
     )
     return {row.source_id: StoredTweet(*row) for row in rows}
@@ -45,7 +47,7 @@ def insert_tweets(rows: Sequence[dict[str, Any]]) -> dict[str, StoredTweet]:
     """
     if not rows:
         return {}
-    columns = ("id", "source_id", "label", "score", "model_version", "lang")
+    columns = ("id", "source_id", "label", "score", "model_version", "lang", "created_at")
     return {row.source_id: StoredTweet(*row)
             for row in insert_ignoring_conflicts(Tweet.__table__, rows, returning=columns)}
 
