@@ -1,7 +1,8 @@
 """Many rows in one INSERT that skips rows already there, in few round trips on every backend.
 
-PostgreSQL gets ``INSERT … SELECT * FROM unnest(CAST(:col AS type[]), …) ON CONFLICT DO
-NOTHING``: one array per column, so the statement's text is the same whatever the row count.
+PostgreSQL gets ``INSERT … SELECT … FROM json_populate_recordset(NULL::table, :rows) ON
+CONFLICT DO NOTHING``: the rows as one JSON parameter (encoded in C by ``json.dumps``, parsed
+in C by the server), so the statement's text is the same whatever the row count.
 SQLAlchemy's default for PostgreSQL ("insertmanyvalues") writes the rows into a long VALUES
 list instead, a new text per batch size that psycopg parses in Python on every call: with
 1,000-post jobs that parsing was a quarter of the worker's time (``bench/pipeline.py``).
@@ -10,7 +11,9 @@ SQLite keeps insertmanyvalues, which is fast there.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -36,24 +39,27 @@ def insert_ignoring_conflicts(table: Table, rows: Sequence[Mapping[str, Any]],
         db.session.execute(statement, list(rows))
         return []
     names = tuple(rows[0])
-    arrays: dict[str, list[Any]] = {}
-    for name in names:
-        # The column type's own conversion (e.g. UTCDateTime's), as a bound parameter gets it.
-        process = table.c[name].type.bind_processor(dialect)
-        values = [row[name] for row in rows]
-        arrays[name] = [process(value) for value in values] if process else values
-    result = db.session.execute(_unnest_insert(table, names, tuple(returning)), arrays)
+    processors = [(name, table.c[name].type.bind_processor(dialect)) for name in names]
+    records = [{name: process(row[name]) if process else row[name]
+                for name, process in processors} for row in rows]
+    result = db.session.execute(_recordset_insert(table, names, tuple(returning)),
+                                {"rows": json.dumps(records, default=_json_value)})
     return list(result) if returning else []
 
 
+def _json_value(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()  # PostgreSQL reads ISO 8601 with its offset
+    raise TypeError(f"cannot send {type(value).__name__} in a bulk insert")
+
+
 @cache
-def _unnest_insert(table: Table, names: tuple[str, ...], returning: tuple[str, ...]):
-    dialect = postgresql.dialect()
-    arrays = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])"
-                       for name in names)
+def _recordset_insert(table: Table, names: tuple[str, ...], returning: tuple[str, ...]):
     # Only names of the table's own columns get here (``table.c[name]`` above raises otherwise);
-    # the values travel as bound parameters.
-    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+    # the rows travel as one bound parameter.
+    columns = ", ".join(names)
+    sql = (f"INSERT INTO {table.name} ({columns}) SELECT {columns} "  # noqa: S608
+           f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json)) "
            "ON CONFLICT DO NOTHING")
     if returning:
         sql += f" RETURNING {', '.join(returning)}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -155,8 +156,9 @@ def record_progress(job: Job, fetched: int, linked: Sequence[StoredTweet], now: 
     job.skipped_language = (job.skipped_language or 0) + skipped_language
     if linked:
         score_sum = (job.mean_score or 0.0) * job.total + sum(t.score for t in linked)
-        for tweet in linked:
-            setattr(job, tweet.label, getattr(job, tweet.label) + 1)
+        # One attribute write per label, not per post: each ORM write costs ~15 µs.
+        for label, count in Counter(tweet.label for tweet in linked).items():
+            setattr(job, label, getattr(job, label) + count)
         job.mean_score = score_sum / job.total
     job.fetched = fetched
     job.scored = job.total
