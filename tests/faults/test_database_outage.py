@@ -7,18 +7,21 @@ import time
 
 import pytest
 
-from tests.faults.conftest import assert_no_token_in_logs
+from tests.faults.conftest import SLOW_POSTS, SLOW_TAGS, assert_no_token_in_logs
 from tests.support.faults import fault_stack, wait_until
 
 pytestmark = pytest.mark.slow
 
 
-def test_api_answers_503_while_the_database_is_away_and_the_job_still_completes(tmp_path):
+def test_api_answers_503_while_the_database_is_away_and_the_job_still_completes(
+        tmp_path, slow_mastodon):
     # STALE_JOB_SECONDS high: the worker's own retry must bring the job back, not the reaper.
-    with fault_stack(tmp_path, proxy_database=True, STALE_JOB_SECONDS="600") as stack:
+    # The slow Mastodon server (conftest) keeps the job running when the database goes.
+    with fault_stack(tmp_path, proxy_database=True, STALE_JOB_SECONDS="600",
+                     MASTODON_INSTANCES=slow_mastodon.url) as stack:
         stack.add_worker("worker")
         stack.add_beat()
-        job_id = stack.submit("semst", limit=1000)
+        job_id = stack.submit(SLOW_TAGS[0], limit=SLOW_POSTS, source="mastodon")
         wait_until(lambda: stack.job(job_id)["progress"]["fetched"] >= 100, timeout=90,
                    what="job under way")
 

@@ -17,6 +17,7 @@ import time
 import psutil
 import pytest
 
+from tests.faults.conftest import SLOW_POSTS, SLOW_TAGS
 from tests.support.faults import wait_until
 from tests.support.processes import start_beat, start_worker
 from tests.support.stack import STACK_KINDS, running_stack
@@ -24,8 +25,8 @@ from tests.support.stack import STACK_KINDS, running_stack
 pytestmark = pytest.mark.slow
 
 JOBS = 8
-LIMIT = 1000  # ten pages each: long enough that two jobs are in flight at the kill
-HASHTAGS = ("semst", "love", "usa", "tbt", "news", "music", "job", "maga")
+LIMIT = SLOW_POSTS  # from the slow Mastodon server (conftest): ~4 s a job, in flight at the kill
+HASHTAGS = SLOW_TAGS
 RECOVERY_BOUND = 60.0
 
 
@@ -79,13 +80,15 @@ def check_counts(stack, job_ids: list[int]) -> None:
 
 @pytest.mark.parametrize("how", ["kill -9 worker", "kill -9 pool children", "SIGTERM"])
 @pytest.mark.parametrize("kind", STACK_KINDS)
-def test_jobs_of_a_worker_that_died_are_taken_up_within_a_minute(tmp_path, kind, how):
-    with running_stack(kind, tmp_path, with_worker=False) as stack:
+def test_jobs_of_a_worker_that_died_are_taken_up_within_a_minute(tmp_path, kind, how,
+                                                                 slow_mastodon):
+    with running_stack(kind, tmp_path, with_worker=False,
+                       extra_settings={"MASTODON_INSTANCES": slow_mastodon.url}) as stack:
         settings = {**stack.settings, "WORKER_CONCURRENCY": "2"}
         beat = start_beat(settings, stack.log_dir)
         worker = start_worker(settings, stack.log_dir, name="doomed", concurrency=2)
         try:
-            job_ids = [stack.submit(HASHTAGS[i % len(HASHTAGS)], limit=LIMIT)
+            job_ids = [stack.submit(HASHTAGS[i % len(HASHTAGS)], limit=LIMIT, source="mastodon")
                        for i in range(JOBS)]
             in_flight = wait_until(lambda: running_jobs(stack), timeout=90,
                                    what="jobs under way")

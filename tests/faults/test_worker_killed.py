@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.conftest import assert_no_token_in_logs
+from tests.faults.conftest import SLOW_POSTS, SLOW_TAGS, assert_no_token_in_logs
 from tests.support.faults import fault_stack, wait_until
 
 pytestmark = pytest.mark.slow
 
-BIG_JOB = 1000  # #semst has ~4000 tweets in the sample corpus: ten pages to fetch and score
+BIG_JOB = SLOW_POSTS
+
+
+def submit_big_job(stack) -> int:
+    # From the slow Mastodon server (conftest): the job is still running when its worker dies.
+    return stack.submit(SLOW_TAGS[0], limit=BIG_JOB, source="mastodon")
 
 
 def job_progress(stack, job_id: int) -> dict:
@@ -25,11 +30,11 @@ def assert_stored_once(stack, job_id: int, expected: int) -> None:
     assert rows == distinct == expected
 
 
-def test_job_survives_its_worker_being_killed_mid_job(tmp_path):
-    with fault_stack(tmp_path) as stack:
+def test_job_survives_its_worker_being_killed_mid_job(tmp_path, slow_mastodon):
+    with fault_stack(tmp_path, MASTODON_INSTANCES=slow_mastodon.url) as stack:
         first = stack.add_worker("doomed")
         stack.add_beat()
-        job_id = stack.submit("semst", limit=BIG_JOB)
+        job_id = submit_big_job(stack)
         wait_until(lambda: job_progress(stack, job_id)["progress"]["fetched"] >= 100,
                    timeout=90, what="job under way")
         first.kill()
@@ -48,11 +53,12 @@ def test_job_survives_its_worker_being_killed_mid_job(tmp_path):
         assert_no_token_in_logs(stack)
 
 
-def test_a_job_whose_worker_keeps_dying_is_failed_with_the_reason(tmp_path):
-    with fault_stack(tmp_path, JOB_MAX_ATTEMPTS="1") as stack:
+def test_a_job_whose_worker_keeps_dying_is_failed_with_the_reason(tmp_path, slow_mastodon):
+    with fault_stack(tmp_path, JOB_MAX_ATTEMPTS="1",
+                     MASTODON_INSTANCES=slow_mastodon.url) as stack:
         first = stack.add_worker("doomed")
         stack.add_beat()
-        job_id = stack.submit("semst", limit=BIG_JOB)
+        job_id = submit_big_job(stack)
         wait_until(lambda: job_progress(stack, job_id)["progress"]["fetched"] >= 100,
                    timeout=90, what="job under way")
         first.kill()

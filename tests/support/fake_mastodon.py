@@ -78,12 +78,18 @@ class SeenRequest:
 class FakeMastodon:
     """``with FakeMastodon() as server:`` serves ``server.timelines[tag]`` at ``server.url``."""
 
-    def __init__(self, host: str = "127.0.0.1", *, required_token: str | None = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", *, required_token: str | None = None,
+                 page_delay: float = 0.0, rate_limit: int = RATE_LIMIT) -> None:
         self.timelines: dict[str, list[dict]] = {}
+        # Seconds before each timeline page: a slow server, so a job stays in flight long
+        # enough for a fault test to kill its worker mid-way (scoring itself takes ~0.5 s for
+        # 1,000 posts).
+        self.page_delay = page_delay
         self.faults: list[Fault] = []
         self.requests: list[SeenRequest] = []
         self.required_token = required_token
-        self.remaining = RATE_LIMIT
+        self.rate_limit = rate_limit
+        self.remaining = rate_limit
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), self._handler())
         self._server.daemon_threads = True
@@ -117,7 +123,7 @@ class FakeMastodon:
                 return fault.status, fault.headers, fault.body, fault.delay
             self.remaining = max(0, self.remaining - 1)
             reset = (datetime.now(UTC) + timedelta(minutes=5)).isoformat(timespec="milliseconds")
-            rate = {"X-RateLimit-Limit": str(RATE_LIMIT),
+            rate = {"X-RateLimit-Limit": str(self.rate_limit),
                     "X-RateLimit-Remaining": str(self.remaining),
                     "X-RateLimit-Reset": reset.replace("+00:00", "Z")}
             if not path.startswith(TAG_TIMELINE):
@@ -130,7 +136,7 @@ class FakeMastodon:
         links = self._links(path, statuses)
         if links:
             rate["Link"] = links
-        return 200, rate, statuses, 0.0
+        return 200, rate, statuses, self.page_delay
 
     @staticmethod
     def _select(timeline: list[dict], params: dict[str, str]) -> list[dict]:
