@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from core.db import db
+from core.db import db, ping_after_idle
 from core.instance import InstanceFolderError
 from core.sources import SOURCE_NAMES
 from webapp.accounts_cli import init_cli
@@ -45,6 +45,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
+    with app.app_context():
+        ping_after_idle(db.engine, app.config["DB_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -129,7 +129,10 @@ class Config:
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = _secret_key(instance)
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+        # A pooled connection unused this long is tested before use (core.db.ping_after_idle);
+        # one returned more recently is not: a ping on every request cost a round trip each.
+        self.DB_PING_IDLE_SECONDS = _float("DB_PING_IDLE_SECONDS", 1.0)
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
             # A server that stops answering (rather than refusing) must give a 503 in seconds;
             # without this a request waited for TCP to give up, over two minutes.

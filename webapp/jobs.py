@@ -14,7 +14,7 @@ from core import lifecycle
 from core.db import db
 from core.hashtags import hashtag_key
 from core.languages import DEFAULT_LANG, scored_condition, scored_in
-from core.models import LABELS, HashtagPost, Job, JobTweet, Tweet, utcnow
+from core.models import LABELS, HashtagPost, Job, JobCount, JobTweet, Tweet, utcnow
 from webapp.validation import JobRequest, require_configured
 
 SORTS = {
@@ -53,9 +53,11 @@ class JobPage:
 
 
 def list_jobs(*, hashtag: str | None = None, status: str | None = None,
-              page: int = 1, per_page: int = 20, results_only: bool = False) -> JobPage:
+              page: int = 1, per_page: int = 20, results_only: bool = False,
+              with_total: bool = True) -> JobPage:
     """History, newest first, optionally for one hashtag (any case) and/or one status;
-    ``results_only`` leaves out runs that found nothing new (they are not results)."""
+    ``results_only`` leaves out runs that found nothing new (they are not results).
+    ``with_total`` False: the caller shows no pages, so total and pages are not counted (0, 1)."""
     query = select(Job)
     if results_only:
         query = query.where(~empty_run_clause())
@@ -63,12 +65,26 @@ def list_jobs(*, hashtag: str | None = None, status: str | None = None,
         query = query.where(Job.hashtag_key == hashtag_key(hashtag))
     if status:
         query = query.where(Job.status == status)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     jobs = db.session.scalars(
         query.order_by(Job.created_at.desc(), Job.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
+    total = _count(query, status=status, by_status=not (hashtag or results_only)) \
+        if with_total else 0
     return JobPage(list(jobs), page, max(1, math.ceil(total / per_page)), total)
+
+
+def _count(query, *, status: str | None, by_status: bool) -> int:
+    """How many jobs ``query`` finds: from the triggers' ``job_counts`` when only the status
+    filters (a handful of rows instead of every job), else counted (one hashtag's jobs, by
+    index)."""
+    if by_status:
+        counted = select(func.sum(JobCount.jobs))
+        if status:
+            counted = counted.where(JobCount.status == status)
+    else:
+        counted = select(func.count()).select_from(query.subquery())
+    return int(db.session.scalar(counted) or 0)
 
 
 def empty_run_clause():
