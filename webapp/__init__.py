@@ -15,6 +15,7 @@ from webapp.accounts_cli import init_cli
 from webapp.authz import check_exposure, init_authz
 from webapp.config import REPO_ROOT, Config
 from webapp.extensions import csrf, limiter, migrate
+from webapp.read_only import init_read_only
 from webapp.security import init_security
 
 
@@ -48,6 +49,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         ping_after_idle(db.engine, app.config["DB_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    # First of the before-request hooks: it picks the database connection's mode.
+    init_read_only(app)
     csrf.init_app(app)
     limiter.init_app(app)
     init_security(app)

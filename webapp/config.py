@@ -138,6 +138,11 @@ class Config:
             # without this a request waited for TCP to give up, over two minutes.
             self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {
                 "connect_timeout": _int("DB_CONNECT_TIMEOUT", 5)}
+            # gunicorn runs 8 threads per process (Procfile). With SQLAlchemy's default pool of
+            # 5 the 6th to 8th concurrent requests each opened, then closed, a connection of
+            # their own: a new PostgreSQL backend per request under load. Same ceiling (15).
+            self.SQLALCHEMY_ENGINE_OPTIONS["pool_size"] = _int("DB_POOL_SIZE", 10)
+            self.SQLALCHEMY_ENGINE_OPTIONS["max_overflow"] = _int("DB_POOL_OVERFLOW", 5)
         self.CELERY = celery_settings(instance)
         # Bodies over 1 MB are refused with 413 before any view runs.
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
