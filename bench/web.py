@@ -237,7 +237,9 @@ def wrk(url: str, duration: int, script: Path | None = None) -> dict:
     if script is not None:
         command += ["-s", str(script)]
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
+    if len(latency) != 2:
+        raise RuntimeError(f"wrk said something unexpected:\n{output}")
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: (.*)$", output, re.MULTILINE)
     return {
@@ -256,8 +258,13 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--auth-mode", default="open", help="AUTH_MODE of the measured app")
+    parser.add_argument("--seeded", metavar="DATABASE_URL",
+                        help="a database this script seeded before (kept): skips the seeding; "
+                             "--jobs must be what it holds")
     args = parser.parse_args()
     dialect = "postgresql" if args.db == "postgres" else "sqlite"
+    if args.seeded and not args.seeded.startswith(dialect):
+        parser.error(f"--seeded is not a {args.db} database")
 
     with ExitStack() as stack:
         base_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tagpulse-web-")))
@@ -266,11 +273,13 @@ def main() -> None:
         broker = PrivateRedis(log_dir)
         broker.start()
         stack.callback(broker.kill)
-        if dialect == "postgresql":
+        if args.seeded:
+            database_url = args.seeded
+        elif dialect == "postgresql":
             database_url = stack.enter_context(temporary_postgres_database())
-            engine_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
         else:
-            database_url = engine_url = f"sqlite:///{base_dir / 'web.sqlite3'}"
+            database_url = f"sqlite:///{base_dir / 'web.sqlite3'}"
+        engine_url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
         settings = {
             "TAGPULSE_INSTANCE_PATH": str(base_dir / "instance"),
             "DATABASE_URL": database_url, "REDIS_URL": broker.url,
@@ -278,7 +287,7 @@ def main() -> None:
             "AUTH_MODE": args.auth_mode, "WIKIPEDIA_ENABLED": "0",
         }
         upgrade_database(settings)
-        seed_s = seed(engine_url, dialect, args.jobs, args.posts)
+        seed_s = 0.0 if args.seeded else seed(engine_url, dialect, args.jobs, args.posts)
         print(f"{dialect}: seeded {args.jobs:,} jobs and {args.posts:,} posts in {seed_s:.1f} s",
               flush=True)
         tags = busiest_tags(engine_url)
