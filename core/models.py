@@ -114,7 +114,13 @@ class Job(db.Model):
     __table_args__ = (
         # One job per (tracker, scheduled slot): the database, not memory, keeps dispatch idempotent
         UniqueConstraint("tracker_id", "scheduled_for"),
-        Index("ix_jobs_hashtag_key_created_at", "hashtag_key", "created_at"),
+        # A hashtag's runs, newest first (its page, the history filtered by tag). With the id
+        # in the index too, PostgreSQL no longer preferred walking every job newest first and
+        # filtering for the tag: a rare tag's page read the whole table.
+        Index("ix_jobs_hashtag_key_created_at_id", "hashtag_key", "created_at", "id"),
+        # The model versions behind a tag's finished runs, read from the index alone.
+        Index("ix_jobs_hashtag_key_status_model_version", "hashtag_key", "status",
+              "model_version", "finished_at"),
         Index("ix_jobs_status_created_at", "status", "created_at"),
         # The history's order (newest first, id breaking ties) read straight off the index.
         Index("ix_jobs_created_at_id", "created_at", "id"),

@@ -1,4 +1,4 @@
-"""web throughput: job counts kept by triggers, the history's order as one index
+"""web throughput: job counts kept by triggers; indexes for the history's and a tag's order
 
 Revision ID: 0006
 Revises: 0005
@@ -7,7 +7,8 @@ Create Date: 2026-11-29 09:00:00
 Upgrades in place: ``job_counts`` is filled from the existing jobs in the same transaction that
 creates its triggers (on PostgreSQL creating a trigger locks ``jobs`` against writes until the
 commit, so no job is counted twice or missed). The history's ``ORDER BY created_at DESC, id DESC``
-gets an index with both columns in place of the one on ``created_at`` alone.
+gets indexes with both columns (all jobs, and one hashtag's) in place of those without the id, and
+a tag's model versions an index that answers them alone.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -70,9 +71,17 @@ def upgrade():
                "SELECT status, id % 16, count(*) FROM jobs GROUP BY status, id % 16")
     op.create_index("ix_jobs_created_at_id", "jobs", ["created_at", "id"])
     op.drop_index("ix_jobs_created_at", table_name="jobs")
+    op.create_index("ix_jobs_hashtag_key_created_at_id", "jobs",
+                    ["hashtag_key", "created_at", "id"])
+    op.drop_index("ix_jobs_hashtag_key_created_at", table_name="jobs")
+    op.create_index("ix_jobs_hashtag_key_status_model_version", "jobs",
+                    ["hashtag_key", "status", "model_version", "finished_at"])
 
 
 def downgrade():
+    op.drop_index("ix_jobs_hashtag_key_status_model_version", table_name="jobs")
+    op.create_index("ix_jobs_hashtag_key_created_at", "jobs", ["hashtag_key", "created_at"])
+    op.drop_index("ix_jobs_hashtag_key_created_at_id", table_name="jobs")
     op.create_index("ix_jobs_created_at", "jobs", ["created_at"])
     op.drop_index("ix_jobs_created_at_id", table_name="jobs")
     if op.get_bind().dialect.name == "postgresql":
