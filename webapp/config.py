@@ -31,6 +31,11 @@ def _database_url(instance: Path) -> str:
     return url
 
 
+def _in_memory(url: str) -> bool:
+    """An in-memory SQLite database: one connection per thread, no pool to size."""
+    return url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+
+
 def _secret_key(instance: Path) -> str:
     """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
 
@@ -138,9 +143,11 @@ class Config:
             # without this a request waited for TCP to give up, over two minutes.
             self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {
                 "connect_timeout": _int("DB_CONNECT_TIMEOUT", 5)}
+        if not _in_memory(self.SQLALCHEMY_DATABASE_URI):
             # gunicorn runs 8 threads per process (Procfile). With SQLAlchemy's default pool of
             # 5 the 6th to 8th concurrent requests each opened, then closed, a connection of
-            # their own: a new PostgreSQL backend per request under load. Same ceiling (15).
+            # their own: a new PostgreSQL backend (or SQLite's PRAGMAs) per request under load.
+            # The ceiling is SQLAlchemy's default one, 15.
             self.SQLALCHEMY_ENGINE_OPTIONS["pool_size"] = _int("DB_POOL_SIZE", 10)
             self.SQLALCHEMY_ENGINE_OPTIONS["max_overflow"] = _int("DB_POOL_OVERFLOW", 5)
         self.CELERY = celery_settings(instance)
