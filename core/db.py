@@ -1,12 +1,13 @@
 """The database handle shared by the web app and the worker, and SQLite's tuning for both."""
 
 import sqlite3
+import time
 
 import psycopg
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -45,3 +46,30 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
+    """Test a pooled connection before use only when it sat unused for ``idle_seconds``.
+
+    ``pool_pre_ping`` paid a round trip to the database on every checkout, i.e. on every
+    request: under load it was a third of a job lookup. A connection back in the pool a moment
+    ago is as good as a pinged one; one idle for longer (the database may have restarted
+    meanwhile) is tested, and replaced if dead. A connection that breaks mid-use still
+    invalidates the whole pool, as before (SQLAlchemy does that on any disconnect error).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < idle_seconds:
+            return  # new, or just used
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - any failure means "do not use it"
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("the database did not answer the ping")

@@ -28,7 +28,10 @@ def publish_job(job_id: int) -> bool:
     celery = current_app.extensions["celery"]
     try:
         task_id = f"job-{job_id}-{uuid.uuid4().hex[:8]}"
-        celery.send_task(ANALYZE_JOB_TASK, args=[job_id], task_id=task_id)
+        # No one waits on this task's result (the job row is the truth): without ignore_result
+        # every publish also subscribed to, then left, a result channel on the broker: two more
+        # round trips per submission, under a lock shared by every web thread.
+        celery.send_task(ANALYZE_JOB_TASK, args=[job_id], task_id=task_id, ignore_result=True)
     except Exception as exc:  # broker unreachable: the job row is safe in the database
         log.warning("could not publish job %s (%s: %s); the reaper will retry",
                     job_id, type(exc).__name__, exc)
@@ -41,7 +44,7 @@ def publish_alert_delivery(delivery_id: int) -> bool:
     delivery stays ``pending`` on its row and the page says so."""
     celery = current_app.extensions["celery"]
     try:
-        celery.send_task(DELIVER_ALERT_TASK, args=[delivery_id])
+        celery.send_task(DELIVER_ALERT_TASK, args=[delivery_id], ignore_result=True)
     except Exception as exc:  # broker unreachable: never let an alert fail the job
         log.warning("could not publish alert delivery %s (%s: %s)",
                     delivery_id, type(exc).__name__, exc)

@@ -8,13 +8,14 @@ from typing import Any
 
 from flask import Flask
 
-from core.db import db
+from core.db import db, ping_after_idle
 from core.instance import InstanceFolderError
 from core.sources import SOURCE_NAMES
 from webapp.accounts_cli import init_cli
 from webapp.authz import check_exposure, init_authz
 from webapp.config import REPO_ROOT, Config
 from webapp.extensions import csrf, limiter, migrate
+from webapp.read_only import init_read_only
 from webapp.security import init_security
 
 
@@ -45,7 +46,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
+    with app.app_context():
+        ping_after_idle(db.engine, app.config["DB_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    # First of the before-request hooks: it picks the database connection's mode.
+    init_read_only(app)
     csrf.init_app(app)
     limiter.init_app(app)
     init_security(app)

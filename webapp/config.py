@@ -31,6 +31,11 @@ def _database_url(instance: Path) -> str:
     return url
 
 
+def _in_memory(url: str) -> bool:
+    """An in-memory SQLite database: one connection per thread, no pool to size."""
+    return url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+
+
 def _secret_key(instance: Path) -> str:
     """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
 
@@ -129,12 +134,22 @@ class Config:
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = _secret_key(instance)
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+        # A pooled connection unused this long is tested before use (core.db.ping_after_idle);
+        # one returned more recently is not: a ping on every request cost a round trip each.
+        self.DB_PING_IDLE_SECONDS = _float("DB_PING_IDLE_SECONDS", 1.0)
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
             # A server that stops answering (rather than refusing) must give a 503 in seconds;
             # without this a request waited for TCP to give up, over two minutes.
             self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {
                 "connect_timeout": _int("DB_CONNECT_TIMEOUT", 5)}
+        if not _in_memory(self.SQLALCHEMY_DATABASE_URI):
+            # gunicorn runs 8 threads per process (Procfile). With SQLAlchemy's default pool of
+            # 5 the 6th to 8th concurrent requests each opened, then closed, a connection of
+            # their own: a new PostgreSQL backend (or SQLite's PRAGMAs) per request under load.
+            # The ceiling is SQLAlchemy's default one, 15.
+            self.SQLALCHEMY_ENGINE_OPTIONS["pool_size"] = _int("DB_POOL_SIZE", 10)
+            self.SQLALCHEMY_ENGINE_OPTIONS["max_overflow"] = _int("DB_POOL_OVERFLOW", 5)
         self.CELERY = celery_settings(instance)
         # Bodies over 1 MB are refused with 413 before any view runs.
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)

@@ -43,7 +43,7 @@ def create_job():
 
 @api_bp.get("/jobs/<int:job_id>")
 def get_job(job_id: int):
-    job = job_service.get_job(job_id)
+    job = job_service.get_job_row(job_id)
     if job is None:
         abort(404, description=f"There is no job {job_id}.")
     return jsonify(job_service.job_to_dict(job))
@@ -72,7 +72,8 @@ def get_job_tweets(job_id: int):
 def list_jobs():
     page, per_page = page_args(request.args)
     result = job_service.list_jobs(hashtag=hashtag_arg(request.args),
-                                   status=status_arg(request.args), page=page, per_page=per_page)
+                                   status=status_arg(request.args), page=page, per_page=per_page,
+                                   rows=True)
     return jsonify({
         "results": [job_service.job_to_dict(j) for j in result.jobs],
         "page": result.page,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import url_for
@@ -127,15 +128,47 @@ def _change_text(value: float | None, kind: str) -> str:
     return f"{value:+.2f} vs previous period"
 
 
+@dataclass(frozen=True)
+class TopPost:
+    """What the dashboard shows of a top post; plain data, so it can be kept between requests."""
+
+    text: str
+    username: str
+    created_at: datetime
+    score: float | None
+
+
 def dashboard(hashtag: str, choice: RangeChoice) -> dict[str, Any]:
     key = key_of(hashtag)
     period = choice.period
     summary = trends.summary(key, period)
+    top_posts, terms = _range_posts(key, period, _posts_version(summary))
     return {
         "summary": summary,
         "tiles": tiles(summary),
-        "top_posts": trends.top_posts(key, period),
-        "terms": distinctive_terms(trends.range_texts(key, period), key),
+        "top_posts": top_posts,
+        "terms": terms,
         "trend_url": url_for("api.tag_trend", tag=hashtag, **choice.api_args),
         "csv_url": url_for("api.tag_trend_csv", tag=hashtag, **choice.api_args),
     }
+
+
+def _posts_version(summary: dict[str, Any]) -> tuple:
+    """What changes whenever the range's scored posts do: a post added, removed or scored again
+    moves its hour's counts or score sum (``hashtag_hours``), and so the range's totals."""
+    return (summary["posts"], summary["positive_share"], summary["negative_share"],
+            summary["mean_score"])
+
+
+@lru_cache(maxsize=256)
+def _range_posts(key: str, period: TrendRange, version: tuple) -> tuple[dict, dict]:
+    """The range's top posts and distinctive words, kept per version of its posts.
+
+    Both read every post of the range (thousands for a busy tag: the terms tokenise up to 5,000
+    texts) and were most of the page's time; they change only when the range's posts do, which
+    ``version`` says. Each web process keeps the last few hundred ranges it was asked for.
+    """
+    del version  # part of the cache key only
+    top_posts = {label: tuple(TopPost(t.text, t.username, t.created_at, t.score) for t in posts)
+                 for label, posts in trends.top_posts(key, period).items()}
+    return top_posts, distinctive_terms(trends.range_texts(key, period), key)

@@ -59,8 +59,9 @@ def top_terms(job_id: int, hashtag_key: str, n: int = TOP_N) -> dict[str, list[t
     counters: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
     rows = db.session.execute(
         select(Tweet.label, Tweet.text).join(JobTweet, JobTweet.tweet_id == Tweet.id)
-        .where(JobTweet.job_id == job_id)
-        .execution_options(yield_per=500))
+        # Read at once, not streamed: a job holds at most its limit (1,000) of posts, and a
+        # streamed read needs a server-side cursor, i.e. a transaction (webapp.read_only).
+        .where(JobTweet.job_id == job_id))
     exclude = frozenset({hashtag_key.lower()})
     for label, text in rows:
         if label in counters:

@@ -1,0 +1,338 @@
+"""Web throughput: the API and the pages under gunicorn against a bare Flask app, with wrk.
+
+Brings up its own stack on loopback only: a private redis-server (broker and rate-limit
+counters), a fresh database (PostgreSQL, or SQLite in a temporary file) migrated to head and
+seeded in SQL with ``--jobs`` jobs and ``--posts`` posts over a few hundred hashtags, then
+gunicorn as in the Procfile (2 workers x 8 gthread threads) serving tagpulse, and the same
+gunicorn serving a bare Flask app that answers a small JSON. No Celery worker runs: submitted
+jobs stay queued in Redis, as in the issue's measurement. The job-submission rate limit is raised
+through the environment, not switched off.
+
+Each request runs ``wrk -t2 -c16 -d<duration>``; the bare app is measured before and after the
+tagpulse requests and their mean is the baseline, so a busy machine shows in both. Prints, per
+request: req/s, p50 and p99 latency, share of bare Flask, target and whether it is met; the last
+line is JSON.
+
+    python bench/web.py [--db postgres|sqlite] [--jobs 100000] [--posts 1000000] [--duration 10]
+"""
+
+# ruff: noqa: S608  (SQL built from this file's own constants and integers, never from input)
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import Flask, jsonify  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from tests.support.env import temporary_postgres_database  # noqa: E402
+from tests.support.faults import PrivateRedis, free_port, wait_until  # noqa: E402
+from tests.support.processes import VENV_BIN, ManagedProcess, upgrade_database  # noqa: E402
+
+HASHTAGS = 300
+DAY = 24 * 3600
+# Jobs span the year before now, oldest first; each post is written up to a day before its job.
+SPAN_SECONDS = 365 * DAY
+# (name, path or Lua script, share of bare Flask wanted)
+TARGETS = {
+    "GET /api/jobs/<id>": 0.5,
+    "POST /api/jobs": 0.25,
+    "GET /api/jobs?per_page=20": 0.25,
+    "GET /": 0.1,
+    "GET /jobs/<id>": 0.1,
+    "GET /tags/<tag>": 0.1,
+}
+WORDS = ("great", "love", "happy", "awful", "slow", "broken", "launch", "update", "team", "match",
+         "rain", "coffee", "music", "weekend", "traffic", "price", "vote", "game", "movie", "news")
+
+SERIES = {
+    "postgresql": "SELECT g AS i FROM generate_series(0, {n} - 1) AS g",
+    "sqlite": ("WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < {n})"
+               " SELECT i FROM s"),
+}
+EPOCH = {  # seconds since 1970 -> a timestamp column's value
+    "postgresql": "to_timestamp({v})",
+    "sqlite": "datetime({v}, 'unixepoch')",
+}
+HOUR = {
+    "postgresql": "CAST(floor(extract(epoch from {col}) / 3600) AS BIGINT)",
+    "sqlite": "CAST(strftime('%s', {col}) AS INTEGER) / 3600",
+}
+
+
+def bare_app() -> Flask:
+    """The baseline: a Flask app answering a small JSON, nothing else."""
+    app = Flask("bare")
+
+    @app.get("/")
+    def index():
+        return jsonify({"ok": True, "service": "bare"})
+
+    return app
+
+
+def seed(url: str, dialect: str, jobs: int, posts: int) -> float:
+    """Jobs, posts, their links, the hashtags' posts and hourly counts, all in SQL.
+
+    Hashtags are skewed (tag i gets about twice the runs of tag 2i): a few busy ones, a long tail.
+    Post j belongs to job j % jobs + 1, in its job's hashtag; one in three of each label.
+    """
+    started = time.perf_counter()
+    now = int(time.time())
+    first = now - SPAN_SECONDS
+    step = SPAN_SECONDS / jobs
+    per_job = max(1, posts // jobs)
+    job_series = SERIES[dialect].format(n=jobs)
+    post_series = SERIES[dialect].format(n=posts)
+    # Skew without random(): the square of a fraction that walks through [0, 1) in odd steps.
+    tag = f"CAST({HASHTAGS} * ((i * 7919 % 10007) / 10007.0) * ((i * 7919 % 10007) / 10007.0) " \
+          "AS INTEGER)"
+    created = EPOCH[dialect].format(v=f"{first} + i * {step}")
+    status = ("CASE WHEN i % 50 = 0 THEN 'failed' WHEN i % 97 = 0 THEN 'queued' "
+              "ELSE 'done' END")
+    label = "CASE i % 3 WHEN 0 THEN 'negative' WHEN 1 THEN 'neutral' ELSE 'positive' END"
+    words = len(WORDS)
+    word_case = "CASE {x} " + " ".join(f"WHEN {n} THEN '{w}'" for n, w in enumerate(WORDS)) + \
+        " END"
+    post_text = " || ' ' || ".join(
+        word_case.format(x=f"(i / {m}) % {words}") for m in (1, 7, 31, 101))
+    job_of = f"(i % {jobs}) + 1"
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO jobs (id, hashtag, hashtag_key, source, tweet_limit, lang, "
+                "skipped_language, status, fetched, scored, positive, neutral, negative, "
+                "mean_score, model_version, attempts, worker_losses, created_at, started_at, "
+                "finished_at, published_at) "
+                f"SELECT i + 1, 'Tag' || {tag}, 'tag' || {tag}, 'sample', 100, 'en', 0, "
+                f"{status}, {per_job}, {per_job}, {per_job - 2 * (per_job // 3)}, "
+                f"{per_job // 3}, {per_job // 3}, 0.1, 'bench', 1, 0, {created}, {created}, "
+                f"{created}, {created} FROM ({job_series}) AS s"))
+            conn.execute(text(
+                "UPDATE jobs SET error = 'The tweet source is unavailable.' "
+                "WHERE status = 'failed'"))
+            post_time = EPOCH[dialect].format(
+                v=f"{first} + ({job_of} - 1) * {step} - (i % 24) * 3600")
+            conn.execute(text(
+                "INSERT INTO tweets (id, source, source_id, username, text, url, created_at, "
+                "lang, label, score, prob_negative, prob_neutral, prob_positive, model_version, "
+                f"stored_at) SELECT i + 1, 'sample', CAST(i AS VARCHAR(20)), 'user' || (i % 5000), "
+                f"{post_text}, NULL, {post_time}, 'en', {label}, (i % 200) / 100.0 - 1, 0.2, 0.3, "
+                f"0.5, 'bench', {post_time} FROM ({post_series}) AS s"))
+            conn.execute(text(
+                f"INSERT INTO job_tweets (job_id, tweet_id) SELECT {job_of}, i + 1 "
+                f"FROM ({post_series}) AS s"))
+            conn.execute(text(
+                "INSERT INTO hashtag_posts (hashtag_key, tweet_id, source, created_at) "
+                "SELECT j.hashtag_key, t.id, t.source, t.created_at FROM job_tweets jt "
+                "JOIN jobs j ON j.id = jt.job_id JOIN tweets t ON t.id = jt.tweet_id"))
+            hour = HOUR[dialect].format(col="p.created_at")
+            conn.execute(text(
+                "INSERT INTO hashtag_hours (hashtag_key, source, hour, positive, neutral, "
+                "negative, score_sum) SELECT p.hashtag_key, p.source, "
+                f"{hour}, SUM(CASE WHEN t.label = 'positive' THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN t.label = 'neutral' THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN t.label = 'negative' THEN 1 ELSE 0 END), SUM(t.score) "
+                "FROM hashtag_posts p JOIN tweets t ON t.id = p.tweet_id "
+                f"GROUP BY p.hashtag_key, p.source, {hour}"))
+            if dialect == "postgresql":
+                # Later inserts (the API's) must not collide with the seeded ids.
+                for table in ("jobs", "tweets"):
+                    conn.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # What autovacuum does soon after a bulk load; index-only scans need it.
+            conn.execute(text("VACUUM ANALYZE" if dialect == "postgresql" else "ANALYZE"))
+    finally:
+        engine.dispose()
+    return time.perf_counter() - started
+
+
+def busiest_tags(url: str, n: int = 20) -> list[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [row[0] for row in conn.execute(text(
+                "SELECT hashtag_key FROM jobs GROUP BY hashtag_key ORDER BY count(*) DESC "
+                f"LIMIT {n}"))]
+    finally:
+        engine.dispose()
+
+
+def lua_scripts(directory: Path, jobs: int, tags: list[str]) -> dict[str, Path]:
+    """wrk scripts for the requests that vary per call (random ids, tags, bodies)."""
+    tag_list = ", ".join(f'"{t}"' for t in tags)
+    sources = {
+        "get_job": f"""
+request = function()
+  return wrk.format("GET", "/api/jobs/" .. math.random(1, {jobs}))
+end""",
+        "job_page": f"""
+request = function()
+  return wrk.format("GET", "/jobs/" .. math.random(1, {jobs}))
+end""",
+        "tag_page": f"""
+local tags = {{{tag_list}}}
+request = function()
+  return wrk.format("GET", "/tags/" .. tags[math.random(1, #tags)])
+end""",
+        "post_job": f"""
+local tags = {{{tag_list}}}
+request = function()
+  local body = '{{"hashtag": "' .. tags[math.random(1, #tags)] .. '", "limit": 20}}'
+  return wrk.format("POST", "/api/jobs", {{["Content-Type"] = "application/json"}}, body)
+end""",
+    }
+    paths = {}
+    for name, source in sources.items():
+        path = directory / f"{name}.lua"
+        path.write_text(source.lstrip())
+        paths[name] = path
+    return paths
+
+
+def start_gunicorn(app: str, settings: dict[str, str], log_dir: Path, name: str,
+                   probe: str) -> tuple[ManagedProcess, str]:
+    """gunicorn with the Procfile's settings, on a free loopback port."""
+    port = free_port()
+    web = ManagedProcess(name, [
+        str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        "--worker-class", "gthread", "--threads", "8", "--access-logfile", "-", app],
+        settings, log_dir)
+    base = f"http://127.0.0.1:{port}"
+    wait_until(lambda: _answers(base + probe), timeout=90, what=f"{name} answering")
+    return web, base
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url: str, duration: int, script: Path | None = None) -> dict:
+    """One wrk run: requests/s, p50/p99 in ms, and how many answers were not 2xx/3xx."""
+    command = ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if script is not None:
+        command += ["-s", str(script)]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
+    if len(latency) != 2:
+        raise RuntimeError(f"wrk said something unexpected:\n{output}")
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)$", output, re.MULTILINE)
+    return {
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": round(_ms(latency["50"]), 2),
+        "p99_ms": round(_ms(latency["99"]), 2),
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1) if errors else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--auth-mode", default="open", help="AUTH_MODE of the measured app")
+    parser.add_argument("--seeded", metavar="DATABASE_URL",
+                        help="a database this script seeded before (kept): skips the seeding; "
+                             "--jobs must be what it holds")
+    args = parser.parse_args()
+    dialect = "postgresql" if args.db == "postgres" else "sqlite"
+    if args.seeded and not args.seeded.startswith(dialect):
+        parser.error(f"--seeded is not a {args.db} database")
+
+    with ExitStack() as stack:
+        base_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tagpulse-web-")))
+        log_dir = base_dir / "logs"
+        log_dir.mkdir()
+        broker = PrivateRedis(log_dir)
+        broker.start()
+        stack.callback(broker.kill)
+        if args.seeded:
+            database_url = args.seeded
+        elif dialect == "postgresql":
+            database_url = stack.enter_context(temporary_postgres_database())
+        else:
+            database_url = f"sqlite:///{base_dir / 'web.sqlite3'}"
+        engine_url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+        settings = {
+            "TAGPULSE_INSTANCE_PATH": str(base_dir / "instance"),
+            "DATABASE_URL": database_url, "REDIS_URL": broker.url,
+            "RATELIMIT_ENABLED": "1", "JOB_SUBMIT_RATE_LIMIT": "100000000/minute",
+            "AUTH_MODE": args.auth_mode, "WIKIPEDIA_ENABLED": "0",
+        }
+        upgrade_database(settings)
+        seed_s = 0.0 if args.seeded else seed(engine_url, dialect, args.jobs, args.posts)
+        print(f"{dialect}: seeded {args.jobs:,} jobs and {args.posts:,} posts in {seed_s:.1f} s",
+              flush=True)
+        tags = busiest_tags(engine_url)
+        scripts = lua_scripts(base_dir, args.jobs, tags)
+
+        bare, bare_url = start_gunicorn("bench.web:bare_app()", {}, log_dir, "bare", "/")
+        stack.callback(bare.stop)
+        web, web_url = start_gunicorn("webapp:create_app()", settings, log_dir, "tagpulse",
+                                      "/api/jobs?per_page=1")
+        stack.callback(web.stop)
+        requests.get(f"{web_url}/tags/{tags[0]}", timeout=60)  # first renders compile templates
+
+        runs = {
+            "GET /api/jobs/<id>": (web_url + "/", scripts["get_job"]),
+            "POST /api/jobs": (web_url + "/", scripts["post_job"]),
+            "GET /api/jobs?per_page=20": (web_url + "/api/jobs?per_page=20", None),
+            "GET /": (web_url + "/", None),
+            "GET /jobs/<id>": (web_url + "/", scripts["job_page"]),
+            "GET /tags/<tag>": (web_url + "/", scripts["tag_page"]),
+        }
+        bare_before = wrk(bare_url + "/", args.duration)
+        measured = {name: wrk(url, args.duration, script) for name, (url, script) in runs.items()}
+        bare_after = wrk(bare_url + "/", args.duration)
+
+    baseline = (bare_before["requests_per_s"] + bare_after["requests_per_s"]) / 2
+    print(f"bare Flask: {bare_before['requests_per_s']:.0f} req/s before, "
+          f"{bare_after['requests_per_s']:.0f} after; baseline {baseline:.0f} req/s")
+    print(f"{'request':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'share':>8}{'target':>8}  met")
+    results = []
+    for name, figures in measured.items():
+        share = figures["requests_per_s"] / baseline
+        target = TARGETS[name]
+        met = share >= target and figures["non_2xx"] == 0
+        print(f"{name:<28}{figures['requests_per_s']:>9.0f}{figures['p50_ms']:>9.1f}"
+              f"{figures['p99_ms']:>9.1f}{share:>8.2f}{target:>8.2f}  {'yes' if met else 'NO'}"
+              + (f"  ({figures['non_2xx']} non-2xx)" if figures["non_2xx"] else ""))
+        results.append({"request": name, **figures, "share_of_bare": round(share, 3),
+                        "target": target, "met": met})
+    print(json.dumps({"benchmark": "web", "db": dialect, "jobs": args.jobs, "posts": args.posts,
+                      "duration_s": args.duration, "auth_mode": args.auth_mode,
+                      "seed_s": round(seed_s, 1), "bare_before": bare_before,
+                      "bare_after": bare_after, "bare_requests_per_s": round(baseline, 1),
+                      "results": results}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""Requests that only read run on a PostgreSQL connection in autocommit mode.
+
+In a transaction each read request paid three round trips to the database: BEGIN, the query,
+and the ROLLBACK that returns the connection to the pool. Under load these round trips, not
+Python, were most of a job lookup's time (py-spy: two thirds of it waiting on psycopg). In
+autocommit mode the query goes alone. What each query sees is unchanged: PostgreSQL's default
+isolation, READ COMMITTED, takes a new snapshot for every statement either way.
+
+Only endpoints listed here, only for GET and HEAD, and only on PostgreSQL (SQLite begins no
+transaction for a read anyway). A view that writes must not be listed: its statements would
+commit one by one instead of together.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from core.db import db
+
+READ_ONLY_ENDPOINTS = frozenset({
+    "api.get_job",
+    "api.get_job_tweets",
+    "api.list_jobs",
+    "pages.home",
+    "pages.job",
+    "pages.history",
+    "pages.tag",
+})
+
+
+def _autocommit_reads() -> None:
+    if request.method in ("GET", "HEAD") and request.endpoint in READ_ONLY_ENDPOINTS:
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def init_read_only(app: Flask) -> None:
+    """Register the hook; call it before anything else that may read the database in a
+    before-request hook (the limiter's and the policy's user lookup): the connection's mode
+    can only be chosen before its first statement."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            app.before_request(_autocommit_reads)
