@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.apps import fresh_app
+from tests.support.env import temporary_postgres_database
 from tests.support.fake_mastodon import FakeMastodon
 from tests.support.stack import STACK_KINDS, running_stack
 
@@ -15,6 +16,18 @@ def app(tmp_path):
     it)."""
     with fresh_app(tmp_path / "instance", {"WTF_CSRF_ENABLED": False}) as app:
         yield app
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_app(request, tmp_path):
+    """The app on a fresh database of each kind: SQLite, then a throwaway PostgreSQL one."""
+    if request.param == "sqlite":
+        with fresh_app(tmp_path / "instance") as app:
+            yield app
+    else:
+        with temporary_postgres_database() as url, fresh_app(
+                tmp_path / "instance", env={"DATABASE_URL": url}) as app:
+            yield app
 
 
 @pytest.fixture

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import func, select
 
 from core.bulk import insert_ignoring_conflicts
 from core.db import db
 from core.models import Tweet
-from tests.support.apps import fresh_app
-from tests.support.env import temporary_postgres_database
 
 STORED_AT = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_app(request, tmp_path):
-    if request.param == "sqlite":
-        with fresh_app(tmp_path / "instance") as app:
-            yield app
-    else:
-        with temporary_postgres_database() as url, fresh_app(
-                tmp_path / "instance", env={"DATABASE_URL": url}) as app:
-            yield app
 
 
 def tweet(source_id: str, **fields) -> dict:

@@ -52,6 +52,17 @@ def texts(tweets) -> list[str]:
     return [tweet.text for tweet in tweets]
 
 
+def every_page(source: SampleSource, hashtag: str, page_size: int) -> list:
+    """Follow the page tokens to the end."""
+    pages, token = [], None
+    while True:
+        page = source.fetch_page(hashtag, page_size=page_size, page_token=token)
+        pages.append(page)
+        token = page.next_token
+        if token is None:
+            return pages
+
+
 def test_matches_hashtag_case_insensitively():
     page = source_at(at(605)).fetch_page("tRuMp", page_size=10)
 
@@ -105,14 +116,7 @@ def test_lookback_periods_reach_earlier_cycles_under_their_own_ids():
     # At 605 with three periods the window is 588..605: each line of #trump three times.
     source = SampleSource(hours=HOURS, clock=Clock(at(605)), corpus=index_corpus(LINES),
                           lookback_periods=3)
-    pages, token = [], None
-    while True:
-        page = source.fetch_page("trump", page_size=2, page_token=token)
-        pages.append(page)
-        token = page.next_token
-        if token is None:
-            break
-    tweets = [tweet for page in pages for tweet in page.tweets]
+    tweets = [tweet for page in every_page(source, "trump", 2) for tweet in page.tweets]
 
     assert texts(tweets) == [LINES[4], LINES[2], LINES[0]] * 3
     assert len({tweet.source_id for tweet in tweets}) == 9
@@ -196,14 +200,7 @@ def test_ids_keep_growing_when_the_replay_period_changes():
 
 
 def test_page_token_pages_through_every_match_once():
-    source = source_at(at(605))
-    pages, token = [], None
-    while True:
-        page = source.fetch_page("trump", page_size=1, page_token=token)
-        pages.append(page)
-        token = page.next_token
-        if token is None:
-            break
+    pages = every_page(source_at(at(605)), "trump", 1)
 
     assert [texts(page.tweets) for page in pages] == [[LINES[4]], [LINES[2]], [LINES[0]]]
 

@@ -12,23 +12,10 @@ from sqlalchemy import func, select
 from core.db import db
 from core.hashtag_posts import hour_of
 from core.models import HashtagHour, HashtagPost, Job, JobTweet, Tweet
-from tests.support.apps import fresh_app
-from tests.support.env import temporary_postgres_database
 from worker import pipeline
 from worker.sources import get_source
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_app(request, tmp_path):
-    if request.param == "sqlite":
-        with fresh_app(tmp_path / "instance") as app:
-            yield app
-    else:
-        with temporary_postgres_database() as url, fresh_app(
-                tmp_path / "instance", env={"DATABASE_URL": url}) as app:
-            yield app
 
 
 @pytest.fixture(scope="module")
