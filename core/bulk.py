@@ -39,12 +39,20 @@ def insert_ignoring_conflicts(table: Table, rows: Sequence[Mapping[str, Any]],
         db.session.execute(statement, list(rows))
         return []
     names = tuple(rows[0])
-    processors = [(name, table.c[name].type.bind_processor(dialect)) for name in names]
-    records = [{name: process(row[name]) if process else row[name]
-                for name, process in processors} for row in rows]
+    # Only the columns whose type converts values (UTC datetimes) are touched row by row; the
+    # rest go to json.dumps as they are. With 500-post batches this loop runs per post.
+    converted = [(name, process) for name in names
+                 if (process := table.c[name].type.bind_processor(dialect)) is not None]
+    records = rows
+    if converted:
+        records = [dict(row) for row in rows]
+        for record in records:
+            for name, process in converted:
+                record[name] = process(record[name])
     result = db.session.execute(_recordset_insert(table, names, tuple(returning)),
                                 {"rows": json.dumps(records, default=_json_value)})
-    return list(result) if returning else []
+    # all(): one fetch of every returned row, not one driver call per row.
+    return result.all() if returning else []
 
 
 def _json_value(value: Any) -> str:
