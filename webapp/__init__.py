@@ -14,7 +14,7 @@ from core.sources import SOURCE_NAMES
 from webapp.accounts_cli import init_cli
 from webapp.authz import check_exposure, init_authz
 from webapp.config import REPO_ROOT, Config
-from webapp.extensions import csrf, limiter, migrate
+from webapp.extensions import csrf, limiter, migrate, record_limited_endpoints
 from webapp.read_only import init_read_only
 from webapp.security import init_security
 
@@ -75,4 +75,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(trackers_pages_bp)
     app.register_blueprint(accounts_bp)
     errors.register(app)
+    record_limited_endpoints(app)
     return app

@@ -50,7 +50,13 @@ def get_job(job_id: int) -> Job | None:
     return db.session.get(Job, job_id)
 
 
-_JOB_ROW = select(Job.__table__).where(Job.__table__.c.id == bindparam("job_id"))
+# What ``job_to_dict`` reads, and no more: the driver describes every selected column on every
+# call (a Python object each), and the lease and scheduling columns are not the API's business.
+_API_COLUMNS = tuple(Job.__table__.c[name] for name in (
+    "id", "hashtag", "source", "tweet_limit", "status", "fetched", "scored", "positive",
+    "neutral", "negative", "lang", "skipped_language", "mean_score", "error", "model_version",
+    "tracker_id", "created_at", "started_at", "finished_at"))
+_JOB_ROW = select(*_API_COLUMNS).where(Job.__table__.c.id == bindparam("job_id"))
 
 
 def get_job_row(job_id: int) -> Row | None:
@@ -75,7 +81,7 @@ def list_jobs(*, hashtag: str | None = None, status: str | None = None,
     ``results_only`` leaves out runs that found nothing new (they are not results).
     ``with_total`` False: the caller shows no pages, so total and pages are not counted (0, 1).
     ``rows``: plain rows instead of ``Job`` objects, enough for ``job_to_dict`` (the API)."""
-    query = select(Job.__table__) if rows else select(Job)
+    query = select(*_API_COLUMNS) if rows else select(Job)
     if results_only:
         query = query.where(~empty_run_clause())
     if hashtag:

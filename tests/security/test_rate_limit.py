@@ -100,3 +100,19 @@ def test_the_budget_is_shared_by_every_web_process(tmp_path):
         answers = [clients[i % 2].post("/api/jobs", json={"hashtag": "python"}).status_code
                    for i in range(LIMIT + 2)]
         assert answers == [202] * LIMIT + [429, 429]
+
+
+def test_views_without_a_limit_skip_the_limiter_and_limited_ones_keep_theirs(limited_app):
+    from webapp.extensions import LIMITED_ENDPOINTS
+
+    limited = limited_app.extensions[LIMITED_ENDPOINTS]
+    # Every decorated view is still counted (the filter exempts the rest)...
+    assert {"api.create_job", "api.create_tracker", "pages.home", "pages.rerun",
+            "pages.tag_context", "seed.analyze_hashtag", "seed.get_tweets",
+            "accounts.sign_in"} <= limited
+    assert "api.get_job" not in limited and "pages.job" not in limited
+    # ...including one whose limit is a fixed string rather than the shared budget.
+    client = client_at(limited_app, "203.0.113.9")
+    answers = [client.get("/tags/python/context").status_code for _ in range(121)]
+    assert 429 not in answers[:120]
+    assert answers[120] == 429
