@@ -96,6 +96,21 @@ def test_done_job_shows_top_terms_per_sentiment(client, ctx):
     assert "awful" in negative
 
 
+@pytest.mark.parametrize("posts", [3, 21])  # all on the page (counted from it), or more
+def test_top_terms_are_the_same_from_the_page_or_from_every_post(client, ctx, posts):
+    from webapp.pages.terms import top_terms
+
+    job = make_job("Python")
+    add_tweets(job, [("positive", 0.9, f"splendid sunny launch number {n}") if n % 3 else
+                     ("negative", 0.1, f"dreadful broken build number {n}") for n in range(posts)])
+    html = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    shown = re.findall(r'<span class="term">([^<]+)</span>', html)
+    expected = top_terms(job.id, job.hashtag_key)
+    assert shown == [word for label in ("positive", "neutral", "negative")
+                     for word, _count in expected[label]]
+    assert "splendid" in shown and "dreadful" in shown
+
+
 def test_done_job_without_tweets_says_nothing_was_found(client, ctx):
     job = make_job("nothinghere")
     html = client.get(f"/jobs/{job.id}").get_data(as_text=True)
@@ -137,6 +152,19 @@ def test_tweets_are_paginated_twenty_a_page(client, ctx):
     assert f'href="/jobs/{job.id}?page=2#tweets"' in first
     second = client.get(f"/jobs/{job.id}?page=2").get_data(as_text=True)
     assert len(tweet_texts(second)) == 5
+
+
+@pytest.mark.parametrize("page, shown", [(1, 20), (2, 5), (3, 0), (1, None)])
+def test_the_total_is_the_same_whether_counted_or_read_off_the_last_page(ctx, page, shown):
+    from webapp.jobs import job_tweets
+
+    job = make_job("Python")
+    texts = [("neutral", 0.5, f"tweet number {n}") for n in range(25 if shown is not None else 7)]
+    add_tweets(job, texts)
+    result = job_tweets(job.id, page=page, per_page=20)
+    assert len(result.tweets) == (shown if shown is not None else 7)
+    assert result.total == len(texts)
+    assert result.pages == (2 if len(texts) == 25 else 1)
 
 
 def test_filter_links_keep_the_sort_and_reset_the_page(client, ctx):

@@ -12,7 +12,7 @@ from webapp.exports import csv_rows, export_filename, json_chunks
 from webapp.extensions import limit_job_submissions
 from webapp.forms import HistoryFilterForm, RerunForm
 from webapp.pages import pages_bp
-from webapp.pages.terms import top_terms
+from webapp.pages.terms import count_terms, top_terms
 from webapp.validation import JobRequest, ValidationError
 
 TWEETS_PER_PAGE = 20
@@ -37,7 +37,13 @@ def job(job_id: int):
     page, _ = page_args(request.args)
     tweets = job_service.job_tweets(job.id, label=label, sort=sort, page=page,
                                     per_page=TWEETS_PER_PAGE, lang=job.lang)
-    terms = top_terms(job.id, job.hashtag_key) if job.status == "done" and job.total else None
+    terms = None
+    if job.status == "done" and job.total:
+        shows_every_post = label is None and tweets.total == len(tweets.tweets)
+        # A small job's page already holds all its posts: count their words without reading
+        # them again.
+        terms = (count_terms(((t.label, t.text) for t in tweets.tweets), job.hashtag_key)
+                 if shows_every_post else top_terms(job.id, job.hashtag_key))
     empty_run = job_service.is_empty_run(job)
     return render_template("jobs/job.html", job=job, tweets=tweets, label=label, sort=sort,
                            sorts=SORT_NAMES, terms=terms, rerun_form=RerunForm(),

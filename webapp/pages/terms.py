@@ -56,12 +56,18 @@ def tokens(text: str, exclude: frozenset[str] = frozenset()) -> set[str]:
 
 def top_terms(job_id: int, hashtag_key: str, n: int = TOP_N) -> dict[str, list[tuple[str, int]]]:
     """For each label, its ``n`` most common words as (word, tweets using it), most first."""
-    counters: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
     rows = db.session.execute(
         select(Tweet.label, Tweet.text).join(JobTweet, JobTweet.tweet_id == Tweet.id)
         # Read at once, not streamed: a job holds at most its limit (1,000) of posts, and a
         # streamed read needs a server-side cursor, i.e. a transaction (webapp.read_only).
         .where(JobTweet.job_id == job_id))
+    return count_terms(rows, hashtag_key, n)
+
+
+def count_terms(rows: Iterable[tuple[str | None, str]], hashtag_key: str,
+                n: int = TOP_N) -> dict[str, list[tuple[str, int]]]:
+    """``top_terms`` of (label, text) rows already in hand (a job page showing every post)."""
+    counters: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
     exclude = frozenset({hashtag_key.lower()})
     for label, text in rows:
         if label in counters:
