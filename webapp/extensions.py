@@ -38,28 +38,42 @@ def limit_job_submissions(methods: list[str] | None = None):
 
 
 LIMITED_ENDPOINTS = "tagpulse.limited_endpoints"
+ANY_METHOD = None
 
 
 @limiter.request_filter
 def _has_no_limits() -> bool:
-    """Requests to a view without a limit skip Flask-Limiter's per-request work.
+    """Requests to a view without a limit (or with limits on other methods only, like the home
+    page's GET beside its limited POST) skip Flask-Limiter's per-request work.
 
     It resolves every request's limits from scratch (decorators, blueprints, exemptions): about
     a tenth of a job lookup's time, spent on views that have no limit at all. Registered once
-    here, since ``limiter`` outlives each app; the set comes from ``record_limited_endpoints``.
+    here, since ``limiter`` outlives each app; the map comes from ``record_limited_endpoints``.
     """
     limited = current_app.extensions.get(LIMITED_ENDPOINTS)
-    return limited is not None and request.endpoint not in limited
+    if limited is None:
+        return False
+    if request.endpoint not in limited:
+        return True
+    methods = limited[request.endpoint]
+    return methods is not ANY_METHOD and request.method.lower() not in methods
 
 
 def record_limited_endpoints(app: Flask) -> None:
-    """Note which endpoints carry a limit, once their blueprints are registered. Without
-    default or application-wide limits (tagpulse has none) every other endpoint is free; if
-    such limits are ever configured, nothing is skipped."""
+    """Note which endpoints carry a limit, and for which methods, once their blueprints are
+    registered. Without default or application-wide limits (tagpulse has none) every other
+    request is free; if such limits are ever configured, nothing is skipped."""
     manager = limiter.limit_manager
+    limited: dict[str, frozenset[str] | None] = {}
     with app.app_context():
         if manager.default_limits or manager.application_limits:
             return
-        app.extensions[LIMITED_ENDPOINTS] = frozenset(
-            endpoint for endpoint, view in app.view_functions.items()
-            if manager.decorated_limits(get_qualified_name(view)))
+        for endpoint, view in app.view_functions.items():
+            limits = manager.decorated_limits(get_qualified_name(view))
+            if not limits:
+                continue
+            if any(not limit.methods for limit in limits):
+                limited[endpoint] = ANY_METHOD
+            else:
+                limited[endpoint] = frozenset(m for limit in limits for m in limit.methods)
+    app.extensions[LIMITED_ENDPOINTS] = limited

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import Row, bindparam, func, select
 
 from core import lifecycle
-from core.db import db
+from core.db import db, read_connection
 from core.hashtags import hashtag_key
 from core.languages import DEFAULT_LANG, scored_condition, scored_in
 from core.models import LABELS, HashtagPost, Job, JobCount, JobTweet, Tweet, utcnow
@@ -62,8 +62,10 @@ _JOB_ROW = select(*_API_COLUMNS).where(Job.__table__.c.id == bindparam("job_id")
 def get_job_row(job_id: int) -> Row | None:
     """The job as a plain row, for ``job_to_dict``: the API's status read, polled by every
     page showing a running job, skips the ORM's identity map and instance bookkeeping (about
-    a third of the request's time), and the statement is built once."""
-    return db.session.execute(_JOB_ROW, {"job_id": job_id}).first()
+    a third of the request's time) and the session itself (``read_connection``), and the
+    statement is built once."""
+    with read_connection() as connection:
+        return connection.execute(_JOB_ROW, {"job_id": job_id}).first()
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from flask import Flask, request
 
 from core.db import db
 
+# The job status (api.get_job) reads outside the session altogether: core.db.read_connection.
 READ_ONLY_ENDPOINTS = frozenset({
-    "api.get_job",
     "api.get_job_tweets",
     "api.list_jobs",
     "pages.home",
