@@ -310,8 +310,9 @@ def refit(config: TrainConfig, trained: list[tuple[keras.Model, CandidateResult]
 
     Once epochs, members and offsets are chosen, the selection rows are 10% more labelled data;
     retraining on all of it with the chosen settings fixed is the usual last step (Goodfellow et
-    al. 2016, Deep Learning, 7.8, algorithm 7.2: same number of epochs). Nothing is chosen after
-    this, and nothing can be: the selection split is now training data.
+    al. 2016, Deep Learning, 7.8, algorithm 7.2). Kept: the number of epochs (the book keeps the
+    number of updates and calls either defensible). Nothing is chosen after this, and nothing can
+    be: the selection split is now training data.
     """
     everything = selection_in_fit(prepared)
     refitted = list(trained)
