@@ -72,6 +72,8 @@ def build_network(spec: NetworkSpec, embedding_matrix: np.ndarray, sequence_leng
     class offsets added, in logit space, and the loss is computed from logits. ``unroll`` (for
     the shipped copy) unrolls the LSTM over the fixed sequence length: the same results, but no
     per-step loop, which made the BiLSTM member about 15% faster on CPU (bench/scoring.py).
+    ``chars`` (needed when ``spec`` reads characters): a "char" network takes character ids
+    instead of token ids, a conv1d with ``char_branch`` takes ``[token ids, character ids]``.
     """
     if spec.kind == "char":
         return build_char_network(spec, chars)
