@@ -17,6 +17,8 @@ from sentiment.text import normalize
 # Names given to the two parts of the model by training/architectures.py.
 VECTORIZER_LAYER = "vectorizer"
 NETWORK_LAYER = "network"
+# Only in models trained with character input (not shipped; model card, runs C1-B1).
+CHAR_VECTORIZER_LAYER = "char_vectorizer"
 
 
 class SentimentModel:

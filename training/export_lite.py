@@ -36,10 +36,14 @@ def export(model_path: Path) -> dict:
     import tensorflow as tf
 
     import sentiment
-    from sentiment.inference import NETWORK_LAYER, VECTORIZER_LAYER
+    from sentiment.inference import CHAR_VECTORIZER_LAYER, NETWORK_LAYER, VECTORIZER_LAYER
     from sentiment.lite import LiteModel, lite_paths, vectorize
 
     keras_model = sentiment.load_model(model_path, runtime="keras")
+    if any(layer.name == CHAR_VECTORIZER_LAYER for layer in keras_model.keras_model.layers):
+        # sentiment/lite.py computes token ids only; character input was tried and not shipped.
+        raise SystemExit("export_lite: character input (training --kinds char, --char-branch) "
+                         "is not supported by the LiteRT runtime; serve it with Keras")
     network = keras_model.keras_model.get_layer(NETWORK_LAYER)
     vectorizer = keras_model.keras_model.get_layer(VECTORIZER_LAYER)
     vocabulary = [str(token) for token in vectorizer.get_vocabulary()]

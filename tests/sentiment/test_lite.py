@@ -95,3 +95,31 @@ def test_an_unknown_runtime_is_refused(monkeypatch) -> None:
     monkeypatch.setenv("SENTIMENT_RUNTIME", "onnx")
     with pytest.raises(ValueError, match="SENTIMENT_RUNTIME"):
         sentiment.serving_runtime()
+
+
+# Keras' TensorFlow backend trips numpy 2's __array__(copy=...) deprecation on every batch.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:keras.*")
+def test_export_refuses_a_model_with_character_input(tmp_path) -> None:
+    # sentiment/lite.py computes word ids only: a character member (tried, not shipped) must
+    # stop the export instead of producing a file that scores with one input missing.
+    from training.architectures import (
+        CharShape,
+        NetworkSpec,
+        assemble,
+        build_network,
+        combine,
+        make_char_vectorizer,
+        make_vectorizer,
+    )
+    from training.export_lite import export
+
+    chars = CharShape(vocabulary_size=4, length=8)
+    member = build_network(NetworkSpec("char", units=4, char_filters=2), np.zeros((4, 8)), 5,
+                           chars=chars)
+    model = assemble(make_vectorizer(["good"], 5), combine([member], 5, chars), "char-test",
+                     make_char_vectorizer(["a", "b"], chars.length))
+    model_path = tmp_path / "char.keras"
+    model.save(model_path)
+    with pytest.raises(SystemExit, match="character input"):
+        export(model_path)
+    assert not lite_paths(model_path)[0].exists()
