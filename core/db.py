@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import psycopg
 from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -76,21 +76,6 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
             raise DisconnectionError(str(exc)) from exc
         if not alive:
             raise DisconnectionError("the database did not answer the ping")
-
-
-def commit_without_waiting_for_disk() -> None:
-    """Let the current transaction's COMMIT return before its WAL reaches the disk (PostgreSQL
-    ``SET LOCAL synchronous_commit = off``; SQLite already runs with ``synchronous=NORMAL``).
-
-    For the pipeline's batches only: their posts can be fetched and scored again. If the
-    database server itself crashes within a moment of such a commit, the batch is lost together
-    with everything after it (never half of it: the database stays consistent), the job's lease
-    lapses and the reaper runs the job again. Claiming and finishing a job stay synchronous.
-    The wait it saves is one disk flush per batch, most of a batch's time on a slow disk.
-    """
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 READ_ENGINE = "tagpulse.read_engine"

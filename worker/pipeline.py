@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from core import lifecycle
-from core.db import commit_without_waiting_for_disk, db
+from core.db import db
 from core.hashtag_posts import PostFacts, Rescore, add_posts, move_rescored
 from core.languages import scored_in
 from core.lifecycle import LeaseHolder, LeaseKeeper
@@ -176,9 +176,6 @@ def claim(job_id: int, holder: LeaseHolder, now: datetime, *, lease: timedelta =
         return None
     if claimed.reason == "taken-over":
         log.warning("job %s taken over from a worker that stopped", job_id)
-    # Dropping an earlier attempt's links needs no wait for the disk either: after a crash of
-    # the database the claim is redone and drops them again.
-    commit_without_waiting_for_disk()
     unlink_all(job_id)
     db.session.commit()
     return claimed.job
@@ -230,7 +227,6 @@ def fetch_score_store(job: Job, source: TweetSource, score: Scorer, model_versio
         token = page.next_token
         more = bool(token and page.tweets) and fetched < job.tweet_limit
         if len(batch) >= SCORE_BATCH or not more:
-            commit_without_waiting_for_disk()  # a batch can be fetched again; see there
             result = store_page(job, batch, score, model_version) if batch else PageResult([])
             record_progress(job, fetched, result.scored, clock(), result.skipped_language)
             batch = []
