@@ -92,24 +92,32 @@ def list_jobs(*, hashtag: str | None = None, status: str | None = None,
         query = query.where(Job.status == status)
     page_query = (query.order_by(Job.created_at.desc(), Job.id.desc())
                   .limit(per_page).offset((page - 1) * per_page))
-    result = db.session.execute(page_query)
-    jobs = result.all() if rows else result.scalars().all()
-    total = _count(query, status=status, by_status=not (hashtag or results_only)) \
-        if with_total else 0
+    by_status = not (hashtag or results_only)
+    if rows:
+        # Plain rows need no session: both reads go on one pooled connection (autocommit on
+        # PostgreSQL), skipping the ORM's execution path, a third of the API history's time.
+        with read_connection() as connection:
+            jobs = connection.execute(page_query).all()
+            total = _count(query, connection.scalar, status=status, by_status=by_status) \
+                if with_total else 0
+    else:
+        jobs = db.session.execute(page_query).scalars().all()
+        total = _count(query, db.session.scalar, status=status, by_status=by_status) \
+            if with_total else 0
     return JobPage(list(jobs), page, max(1, math.ceil(total / per_page)), total)
 
 
-def _count(query, *, status: str | None, by_status: bool) -> int:
-    """How many jobs ``query`` finds: from the triggers' ``job_counts`` when only the status
-    filters (a handful of rows instead of every job), else counted (one hashtag's jobs, by
-    index)."""
+def _count(query, scalar, *, status: str | None, by_status: bool) -> int:
+    """How many jobs ``query`` finds, read with ``scalar``: from the triggers' ``job_counts``
+    when only the status filters (a handful of rows instead of every job), else counted (one
+    hashtag's jobs, by index)."""
     if by_status:
         counted = select(func.sum(JobCount.jobs))
         if status:
             counted = counted.where(JobCount.status == status)
     else:
         counted = select(func.count()).select_from(query.subquery())
-    return int(db.session.scalar(counted) or 0)
+    return int(scalar(counted) or 0)
 
 
 def empty_run_clause():
