@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from core.db import db
 from tests.pages.factories import add_tweets, make_job
 
 
@@ -57,3 +58,32 @@ def test_form_fields_have_labels(client, pages):
         visible = r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"'
         for field_id in re.findall(visible, html):
             assert f'<label class="field__label" for="{field_id}"' in html, (url, field_id)
+
+
+def test_a_listed_job_line_follows_the_job_from_running_to_done(client, ctx):
+    """Job lines are rendered once per state of the job (``job_row_html``): every change the
+    line shows must show, on every page that lists the job."""
+    job = make_job("Rowcache", status="running", scored=3, positive=2, neutral=1, negative=0)
+    pages = ("/", "/jobs", "/tags/rowcache")
+    running = [client.get(page).get_data(as_text=True) for page in pages]
+    for html in running:
+        assert "3 of 100 so far" in html and "Running" in html
+    job.status, job.scored, job.positive, job.neutral, job.negative = "done", 4, 1, 1, 2
+    job.tracker_id = None
+    db.session.commit()
+    for page in pages:
+        html = client.get(page).get_data(as_text=True)
+        assert "3 of 100 so far" not in html
+        assert "4 tweets" in html and "50% neg" in html
+
+
+def test_cached_job_lines_are_what_the_macro_renders(app, ctx):
+    from flask import render_template_string
+
+    job = make_job("Same", status="done", positive=3, neutral=1, negative=1)
+    with app.test_request_context("/"):
+        direct = render_template_string(
+            '{% from "_macros.html" import job_row %}{{ job_row(job) }}', job=job)
+        cached = render_template_string("{{ job_row_html(job) }}{{ job_row_html(job) }}",
+                                        job=job)
+    assert cached == direct + direct

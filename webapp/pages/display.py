@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import lru_cache
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+from markupsafe import Markup
 
 from core.models import Job
 from webapp.jobs import iso
@@ -67,10 +69,64 @@ def page_url(**changes) -> str:
     return url_for(request.endpoint, **view_args, **args)
 
 
+@dataclass(frozen=True)
+class JobRowView:
+    """Everything a job's line in a list shows (``job_row`` in ``_macros.html``), and nothing
+    else: two jobs with equal views render the same HTML."""
+
+    id: int
+    hashtag: str
+    status: str
+    tracker_id: int | None
+    created_at: datetime
+    source: str
+    positive: int
+    neutral: int
+    negative: int
+    scored: int
+    tweet_limit: int
+
+    @property
+    def total(self) -> int:
+        return self.positive + self.neutral + self.negative
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+
+_ROW_FIELDS = tuple(field.name for field in fields(JobRowView))
+ROW_CACHE = "tagpulse.job_rows"
+ROWS_KEPT = 4096
+
+
+def _render_job_row(view: JobRowView, show_tag: bool, script_root: str) -> Markup:
+    del script_root  # part of the cache key: url_for puts it before every link
+    macro = current_app.jinja_env.get_template("_macros.html").module.job_row
+    html = macro(view, show_tag=show_tag)
+    # Autoescaped templates' macros return Markup: what they interpolated is escaped already.
+    assert isinstance(html, Markup)
+    return html
+
+
+def job_row_html(job: Job, show_tag: bool = True) -> Markup:
+    """A job's line in the home page's, the history's and a hashtag's lists, rendered once per
+    state of the job: a finished job's line never changes, and these lists were most of those
+    pages' template time (20 lines of nested macros each). Each web process keeps the last
+    ``ROWS_KEPT`` lines it rendered."""
+    render = current_app.extensions.get(ROW_CACHE)
+    if render is None:
+        render = current_app.extensions.setdefault(
+            ROW_CACHE, lru_cache(maxsize=ROWS_KEPT)(_render_job_row))
+    view = JobRowView(*(getattr(job, name) for name in _ROW_FIELDS))
+    return render(view, show_tag, request.script_root)
+
+
 # Globals rather than a context processor: macros imported without context see globals only.
 for name, value in {
     "distribution": distribution,
     "distribution_text": distribution_text,
+    "job_row_html": job_row_html,
     "page_url": page_url,
     "LABELS": DISPLAY_ORDER,
     "LABEL_NAMES": LABEL_NAMES,
