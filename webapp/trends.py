@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core.db import db
 from core.hashtag_posts import hour_of, hour_start
 from core.hashtags import hashtag_key as key_of
-from core.models import HashtagHour, HashtagPost, Job, Tweet, utcnow
+from core.models import HashtagHour, HashtagPost, Tweet, utcnow
 from webapp.jobs import iso
 from webapp.validation import ValidationError
 
@@ -191,13 +191,32 @@ def range_texts(hashtag_key: str, period: TrendRange, *, source: str | None = No
     return [(row.label, row.text) for row in db.session.execute(query)]
 
 
+# A loose index scan over ix_jobs_hashtag_key_status_model_version: one index probe per
+# distinct version (a handful) instead of reading every finished run of the tag (thousands for a
+# busy one: 1 ms of the database's time on each view of its page). Plain SQL both databases run.
+_MODEL_VERSIONS = text("""
+WITH RECURSIVE versions(version) AS (
+    SELECT (SELECT model_version FROM jobs
+            WHERE hashtag_key = :key AND status = 'done' AND model_version IS NOT NULL
+            ORDER BY model_version LIMIT 1)
+    UNION ALL
+    SELECT (SELECT model_version FROM jobs
+            WHERE hashtag_key = :key AND status = 'done' AND model_version > versions.version
+            ORDER BY model_version LIMIT 1)
+    FROM versions WHERE versions.version IS NOT NULL
+)
+SELECT version,
+       (SELECT min(finished_at) FROM jobs
+        WHERE hashtag_key = :key AND status = 'done' AND model_version = versions.version)
+       AS first_finished
+FROM versions WHERE version IS NOT NULL
+ORDER BY first_finished, version
+""")
+
+
 def model_versions(hashtag_key: str) -> list[str]:
     """The model versions behind a hashtag's finished runs, oldest first."""
-    rows = db.session.execute(
-        select(Job.model_version, func.min(Job.finished_at))
-        .where(Job.hashtag_key == key_of(hashtag_key), Job.status == "done",
-               Job.model_version.is_not(None))
-        .group_by(Job.model_version).order_by(func.min(Job.finished_at))).all()
+    rows = db.session.execute(_MODEL_VERSIONS, {"key": key_of(hashtag_key)}).all()
     return [row[0] for row in rows]
 
 

@@ -163,3 +163,17 @@ def test_compare_page_explains_bad_tags(client):
 def test_hashtag_and_history_pages_link_to_compare(client, story):
     assert 'href="/compare?tags=Python"' in client.get("/tags/python").get_data(as_text=True)
     assert "/compare?tags=" in client.get("/jobs?hashtag=python").get_data(as_text=True)
+
+
+def test_model_versions_are_listed_once_each_oldest_first_on_both_databases(database_app):
+    from webapp.trends import model_versions
+
+    with database_app.app_context():
+        # Versions in an order their names do not have; running and failed runs do not count.
+        for minutes, version, status in [(0, "zeta-1", "done"), (1, "alpha-2", "done"),
+                                         (2, "zeta-1", "done"), (3, "mid-3", "failed"),
+                                         (4, "beta-4", "running"), (5, "mid-3", "done")]:
+            make_job("Versions", minutes=minutes, model_version=version, status=status)
+        make_job("Other", minutes=6, model_version="other-9")
+        assert model_versions("VERSIONS") == ["zeta-1", "alpha-2", "mid-3"]
+        assert model_versions("nothing") == []
