@@ -98,7 +98,7 @@ def tweet_sentiment_extraction_part(part: str) -> LabelledTexts:
     """``part`` = ``"report"`` (40%, evaluation only) or ``"train"`` (the other 60%).
 
     Seeded, by distinct text (duplicates stay together). Texts that are also in the Sentiment140
-    100k file (127, pre-trained on with emoticon labels) are kept out of the report part.
+    100k file (111 rows, pre-trained on with emoticon labels) are kept out of the report part.
     """
     if part not in ("report", "train"):
         raise ValueError(f"part must be 'report' or 'train', not {part!r}")
