@@ -39,6 +39,30 @@ def vader_labels(compound: np.ndarray) -> np.ndarray:
                     np.where(compound <= -VADER_THRESHOLD, NEGATIVE, NEUTRAL))
 
 
+def vader_binary_accuracy(labels: np.ndarray, compound: np.ndarray) -> float:
+    """VADER's positive-vs-negative call: compound >= 0 is positive."""
+    return round(100.0 * float(np.mean(np.where(compound >= 0, POSITIVE, NEGATIVE) == labels)), 2)
+
+
+def out_of_domain(model: SentimentModel, labelled: data.LabelledTexts) -> dict:
+    """3-way figures and polar-only binary accuracy (p(pos) > p(neg)), model and VADER.
+
+    For hand-labelled sets whose labels no model trained on: proxies for the held-out sets of
+    issue #12 (model card, "Estimates for the held-out test sets").
+    """
+    probs = model.probabilities(labelled.texts)
+    compound = vader_compound(labelled.texts)
+    polar = labelled.labels != NEUTRAL
+    return {
+        "rows": len(labelled),
+        "model": score(labelled.labels, probs.argmax(axis=1)).as_dict(),
+        "vader": score(labelled.labels, vader_labels(compound)).as_dict(),
+        "polar_rows": int(polar.sum()),
+        "model_binary_accuracy": binary_accuracy(labelled.labels[polar], probs[polar]),
+        "vader_binary_accuracy": vader_binary_accuracy(labelled.labels[polar], compound[polar]),
+    }
+
+
 def slice_figures(model: SentimentModel, val: data.LabelledTexts) -> dict:
     """Figures on the first rows of val, scored alone, for an exact cross-process check."""
     head = val.head(SLICE_ROWS)
@@ -75,11 +99,13 @@ def evaluate(model_path: Path) -> dict:
         "sentiment140_sample": {
             "rows": len(s140),
             "model_binary_accuracy": binary_accuracy(s140.labels, model.probabilities(s140.texts)),
-            # VADER's binary call: compound >= 0 is positive.
-            "vader_binary_accuracy": round(
-                100.0 * float(np.mean(np.where(s140_vader >= 0, POSITIVE, NEGATIVE)
-                                      == s140.labels)), 2),
+            "vader_binary_accuracy": vader_binary_accuracy(s140.labels, s140_vader),
         },
+        # Out-of-domain proxies (hand labels never trained on): TSE's fixed report part (2009
+        # tweets, like the Sentiment140 test) and the US airline tweets (2015, about companies).
+        "tweet_sentiment_extraction_report": out_of_domain(
+            model, data.tweet_sentiment_extraction_part("report")),
+        "airline": out_of_domain(model, data.airline()),
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -107,6 +133,14 @@ def report(metrics: dict) -> None:
     s140 = metrics["sentiment140_sample"]
     print(f"Sentiment140 sample ({s140['rows']} tweets, positive vs negative): "
           f"model {s140['model_binary_accuracy']:.2f}, VADER {s140['vader_binary_accuracy']:.2f}")
+    for key, title in (("tweet_sentiment_extraction_report",
+                        "Tweet Sentiment Extraction, report part"), ("airline", "US airline")):
+        proxy = metrics[key]
+        print(f"{title} ({proxy['rows']} tweets, hand labels never trained on)")
+        _print_scores(f"  {metrics['model']}", Scores(**proxy["model"]))
+        _print_scores("  VADER (compound ±0.05)", Scores(**proxy["vader"]))
+        print(f"  negative and positive only ({proxy['polar_rows']}): model binary accuracy "
+              f"{proxy['model_binary_accuracy']:.2f}, VADER {proxy['vader_binary_accuracy']:.2f}")
 
 
 def main(argv: list[str] | None = None) -> None:

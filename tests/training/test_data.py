@@ -45,3 +45,15 @@ def test_selection_split_is_stratified_disjoint_and_seeded() -> None:
     assert np.bincount(selection.labels).tolist() == [709, 2_067, 1_785]
     again = data.split_selection(train, 0.1, seed=1234)[1]
     assert again.texts == selection.texts
+
+
+def test_tse_report_part_is_fixed_disjoint_and_never_pretrained_on() -> None:
+    report = data.tweet_sentiment_extraction_part("report")
+    train = data.tweet_sentiment_extraction_part("train")
+    assert len(report) + len(train) == 27_480
+    assert np.bincount(report.labels).tolist() == [3_131, 4_375, 3_455]
+    keys = {data._text_key(text) for text in report.texts}
+    assert not keys & {data._text_key(text) for text in train.texts}  # duplicates stay together
+    assert not keys & {data._text_key(text) for text in data.sentiment140_distant().texts}
+    assert data.tweet_sentiment_extraction_part("report").texts == report.texts
+    assert data.SOURCES["tse_train"]().texts == train.texts
