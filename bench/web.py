@@ -167,19 +167,24 @@ def seed(url: str, dialect: str, jobs: int, posts: int) -> float:
     return time.perf_counter() - started
 
 
-def vacuum_job_counts(url: str) -> None:
-    """What autovacuum does within a minute or so, after the submissions: each one rewrote a
-    row of ``job_counts`` (the history's total), whose dead versions the next requests would
-    otherwise read. This machine's PostgreSQL runs without autovacuum; a production one
-    (PostgreSQL's default) does not."""
+def vacuum(url: str, what: str) -> None:
+    """VACUUM on PostgreSQL (outside a transaction, as it must run); SQLite needs none."""
     if not url.startswith("postgresql"):
         return
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            conn.execute(text("VACUUM job_counts"))
+            conn.execute(text(f"VACUUM {what}"))
     finally:
         engine.dispose()
+
+
+def vacuum_job_counts(url: str) -> None:
+    """What autovacuum does within a minute or so, after the submissions: each one rewrote a
+    row of ``job_counts`` (the history's total), whose dead versions the next requests would
+    otherwise read. This machine's PostgreSQL runs without autovacuum; a production one
+    (PostgreSQL's default) does not."""
+    vacuum(url, "job_counts")
 
 
 def delete_submitted_jobs(url: str, seeded_jobs: int) -> None:
@@ -192,15 +197,9 @@ def delete_submitted_jobs(url: str, seeded_jobs: int) -> None:
     finally:
         engine.dispose()
     vacuum_job_counts(url)
-    if url.startswith("postgresql"):
-        # Back to the state the seeding left: a tag's runs are counted from the index alone
-        # only while the visibility map says its pages hold no dead rows.
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("VACUUM ANALYZE jobs"))
-        finally:
-            engine.dispose()
+    # Back to the state the seeding left: a tag's runs are counted from the index alone only
+    # while the visibility map says its pages hold no dead rows.
+    vacuum(url, "ANALYZE jobs")
 
 
 def busiest_tags(url: str, n: int = 20) -> list[str]:
