@@ -58,7 +58,24 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
-class Job(db.Model):
+class JobTotals:
+    """What a job's counts and status say, for ``Job`` and for views of its columns."""
+
+    positive: int
+    neutral: int
+    negative: int
+    status: str
+
+    @property
+    def total(self) -> int:
+        return self.positive + self.neutral + self.negative
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+
+class Job(JobTotals, db.Model):
     __tablename__ = "jobs"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -128,13 +145,6 @@ class Job(db.Model):
         Index("ix_jobs_status_heartbeat_at", "status", "heartbeat_at"),
     )
 
-    @property
-    def total(self) -> int:
-        return self.positive + self.neutral + self.negative
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in ("done", "failed")
 
 
 class JobCount(db.Model):

@@ -9,7 +9,7 @@ from functools import lru_cache
 from flask import current_app, request, url_for
 from markupsafe import Markup
 
-from core.models import Job
+from core.models import Job, JobTotals
 from webapp.jobs import iso
 from webapp.pages import pages_bp
 
@@ -70,7 +70,7 @@ def page_url(**changes) -> str:
 
 
 @dataclass(frozen=True)
-class JobRowView:
+class JobRowView(JobTotals):
     """Everything a job's line in a list shows (``job_row`` in ``_macros.html``), and nothing
     else: two jobs with equal views render the same HTML."""
 
@@ -85,14 +85,6 @@ class JobRowView:
     negative: int
     scored: int
     tweet_limit: int
-
-    @property
-    def total(self) -> int:
-        return self.positive + self.neutral + self.negative
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in ("done", "failed")
 
 
 _ROW_FIELDS = tuple(field.name for field in fields(JobRowView))
