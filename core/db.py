@@ -13,6 +13,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from core.reads import PreparedReads
+
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,16 +81,24 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
 
 
 READ_ENGINE = "tagpulse.read_engine"
+PREPARED_READS = "tagpulse.prepared_reads"
 
 
 def init_read_engine(app: Flask) -> None:
     """The engine ``read_connection`` uses: the app's own pool, in autocommit mode on
-    PostgreSQL. Made once per app: each ``execution_options`` call registers event listeners."""
+    PostgreSQL. Made once per app: each ``execution_options`` call registers event listeners.
+    And the app's ``prepared_reads``, on the same pool."""
     with app.app_context():
         engine = db.engine
+        app.extensions[PREPARED_READS] = PreparedReads(engine)
         if engine.dialect.name == "postgresql":
             engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         app.extensions[READ_ENGINE] = engine
+
+
+def prepared_reads() -> PreparedReads:
+    """The current app's compiled reads (``core.reads``), for the statements polled most."""
+    return current_app.extensions[PREPARED_READS]
 
 
 @contextmanager

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Integer, Row, Select, bindparam, cast, func, select
 
 from core import lifecycle
-from core.db import db, read_connection
+from core.db import db, prepared_reads, read_connection
 from core.hashtags import hashtag_key
 from core.languages import DEFAULT_LANG, scored_condition, scored_in
 from core.models import LABELS, HashtagPost, Job, JobCount, JobTweet, Tweet, utcnow
@@ -61,11 +61,10 @@ _JOB_ROW = select(*_API_COLUMNS).where(Job.__table__.c.id == bindparam("job_id")
 
 def get_job_row(job_id: int) -> Row | None:
     """The job as a plain row, for ``job_to_dict``: the API's status read, polled by every
-    page showing a running job, skips the ORM's identity map and instance bookkeeping (about
-    a third of the request's time) and the session itself (``read_connection``), and the
-    statement is built once."""
-    with read_connection() as connection:
-        return connection.execute(_JOB_ROW, {"job_id": job_id}).first()
+    page showing a running job, skips the ORM and the session, and runs compiled once on a
+    raw pooled connection (``core.reads``): SQLAlchemy's execution path was two thirds of this
+    request's Python time."""
+    return prepared_reads().first(_JOB_ROW, {"job_id": job_id})
 
 
 @dataclass(frozen=True)
@@ -93,9 +92,9 @@ def list_jobs(*, hashtag: str | None = None, status: str | None = None,
     page_query = (query.order_by(Job.created_at.desc(), Job.id.desc())
                   .limit(per_page).offset((page - 1) * per_page))
     by_status = not (hashtag or results_only)
+    if rows and not results_only and with_total:
+        return _list_job_rows(hashtag=hashtag, status=status, page=page, per_page=per_page)
     if rows:
-        # Plain rows need no session: both reads go on one pooled connection (autocommit on
-        # PostgreSQL), skipping the ORM's execution path, a third of the API history's time.
         with read_connection() as connection:
             jobs = connection.execute(page_query).all()
             total = _count(query, connection.scalar, status=status, by_status=by_status) \
@@ -105,6 +104,55 @@ def list_jobs(*, hashtag: str | None = None, status: str | None = None,
         total = _count(query, db.session.scalar, status=status, by_status=by_status) \
             if with_total else 0
     return JobPage(list(jobs), page, max(1, math.ceil(total / per_page)), total)
+
+
+def _history_statements() -> dict[tuple[bool, bool], tuple[Select, Select]]:
+    """For each filter (by hashtag, by status): the page of jobs with the total beside every
+    row, and the total alone. Module constants, so ``prepared_reads`` compiles each once."""
+    jobs = Job.__table__.c
+    statements = {}
+    for by_hashtag in (False, True):
+        for by_status in (False, True):
+            if by_hashtag:  # one hashtag's jobs, counted by index
+                count = select(func.count().label("total")).select_from(Job.__table__).where(
+                    jobs.hashtag_key == bindparam("hashtag_key"))
+                if by_status:
+                    count = count.where(jobs.status == bindparam("status"))
+            else:  # every job: the triggers' per-status counts, a handful of rows
+                count = select(cast(func.coalesce(func.sum(JobCount.jobs), 0), Integer)
+                               .label("total"))
+                if by_status:
+                    count = count.where(JobCount.status == bindparam("status"))
+            page = select(*_API_COLUMNS, count.scalar_subquery().label("total"))
+            if by_hashtag:
+                page = page.where(jobs.hashtag_key == bindparam("hashtag_key"))
+            if by_status:
+                page = page.where(jobs.status == bindparam("status"))
+            page = (page.order_by(jobs.created_at.desc(), jobs.id.desc())
+                    .limit(bindparam("limit")).offset(bindparam("offset")))
+            statements[by_hashtag, by_status] = (page, count)
+    return statements
+
+
+_HISTORY = _history_statements()
+
+
+def _list_job_rows(*, hashtag: str | None, status: str | None, page: int,
+                   per_page: int) -> JobPage:
+    """The API's history: one round trip to the database for the page and its total (an
+    uncorrelated subquery, evaluated once), compiled once (``core.reads``). Each round trip
+    costs about as much machine time under load as a whole bare-Flask request."""
+    page_statement, count_statement = _HISTORY[bool(hashtag), bool(status)]
+    params: dict[str, Any] = {"limit": per_page, "offset": (page - 1) * per_page}
+    if hashtag:
+        params["hashtag_key"] = hashtag_key(hashtag)
+    if status:
+        params["status"] = status
+    reads = prepared_reads()
+    jobs = reads.all(page_statement, params)
+    # A page past the end has no row to carry the total: count on its own then.
+    total = jobs[0].total if jobs else reads.scalar(count_statement, params) or 0
+    return JobPage(jobs, page, max(1, math.ceil(total / per_page)), total)
 
 
 def _count(query, scalar, *, status: str | None, by_status: bool) -> int:

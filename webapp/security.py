@@ -33,10 +33,19 @@ SECURITY_HEADERS = {
 }
 
 
+_SECURITY_HEADERS_BY_KEY = {name.lower(): (name, value) for name, value in SECURITY_HEADERS.items()}
+
+
 def add_security_headers(response: Response) -> Response:
-    """Set each header unless the view chose its own value."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    """Set each header unless the view chose its own value.
+
+    One pass over the response's few headers, not ``setdefault`` per header: Werkzeug's lookup
+    of a missing header raises and catches an exception, five of them per response, about a
+    tenth of a job lookup's Python time."""
+    present = {name.lower() for name, _value in response.headers}
+    for key, (name, value) in _SECURITY_HEADERS_BY_KEY.items():
+        if key not in present:
+            response.headers.add(name, value)
     return response
 
 

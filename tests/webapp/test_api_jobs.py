@@ -139,6 +139,18 @@ def test_history_filters_by_status_and_paginates(client):
     assert client.get("/api/jobs?status=done").get_json()["total"] == 0
 
 
+@pytest.mark.parametrize("query", ["", "status=queued", "hashtag=t1", "hashtag=t1&status=queued"])
+def test_a_page_past_the_end_still_says_the_total(client, query):
+    # The total comes with the page's rows; an empty page is counted on its own.
+    for n in range(3):
+        client.post("/api/jobs", json={"hashtag": f"t{n % 2}"})
+    expected = client.get(f"/api/jobs?{query}").get_json()["total"]
+    assert expected == (1 if "t1" in query else 3)  # t0, t1, t0
+    beyond = client.get(f"/api/jobs?{query}&page=9&per_page=5").get_json()
+    assert (beyond["results"], beyond["total"], beyond["pages"], beyond["page"]) == \
+        ([], expected, 1, 9)
+
+
 @pytest.mark.parametrize(
     "query", ["status=finished", "page=0", "page=abc", "per_page=1000", "hashtag=no%20spaces"])
 def test_history_rejects_bad_query_strings(client, query):

@@ -1,0 +1,147 @@
+"""Prepared reads: a Core ``select`` compiled once per engine, run on a raw pooled connection.
+
+For the few reads every page and poller repeats (a job's status, the API's history). On those,
+SQLAlchemy's execution path (a ``Connection`` per call, the compiled-cache lookup, the driver's
+description of every column, a ``Row`` per result) was two thirds of a job lookup's Python time,
+for a statement that never changes. Here the statement is compiled once, its result columns get
+SQLAlchemy's own converters once (SQLite's timestamps, the UTC type), and each call is the
+driver's ``execute`` and ``fetchall`` on a pooled connection. Statements stay Core expressions:
+the SQL is SQLAlchemy's, per dialect, never written by hand.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.engine import Engine
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass
+class CompiledRead:
+    statement: Select  # held, so the id it is filed under stays unique
+    sql: str
+    # Values the statement carries itself (``.offset(5)``); the caller's parameters go on top.
+    defaults: dict[str, Any]
+    # Parameter names in placeholder order for positional paramstyles (SQLite's ``?``); None
+    # where the driver takes a mapping (psycopg's ``%(name)s``).
+    positional: tuple[str, ...] | None
+    row_type: type
+    # Per column, from the first result's type codes (PostgreSQL's numeric types need them).
+    processors: tuple[Processor, ...] | None = field(default=None)
+
+
+def compile_read(statement: Select, engine: Engine) -> CompiledRead:
+    """``statement`` as ``engine``'s driver runs it. Refuses statements whose parameters need
+    converting on the way in: the prepared path passes them to the driver as they are."""
+    dialect = engine.dialect
+    compiled = statement.compile(dialect=dialect)
+    for bind in compiled.binds.values():
+        if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
+            raise ValueError(f"parameter {bind.key!r} needs a conversion the prepared read "
+                             "path does not make")
+    defaults = {compiled.bind_names[bind]: bind.value for bind in compiled.binds.values()
+                if not bind.required}
+    positional = tuple(compiled.positiontup) if compiled.positional else None
+    # rename: an unlabelled column gets a positional name instead of failing.
+    row_type = namedtuple("ReadRow", [column.key or "" for column in statement.selected_columns],
+                          rename=True)
+    return CompiledRead(statement, compiled.string, defaults, positional, row_type)
+
+
+def result_processors(statement: Select, engine: Engine,
+                      description: Sequence[Sequence[Any]]) -> tuple[Processor, ...]:
+    """SQLAlchemy's converter for each result column, None where the driver's value is final:
+    the dialect's own form of each type first, as its execution path does (SQLite's timestamps
+    arrive as text and need parsing before a TypeDecorator's step)."""
+    dialect = engine.dialect
+    return tuple(column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                 for column, described in zip(statement.selected_columns, description,
+                                              strict=True))
+
+
+# Statements are module constants; more than this many means one is being built per call.
+MAX_STATEMENTS = 64
+
+
+class PreparedReads:
+    """Compiled statements for one engine (each app has its own), and the raw-connection call
+    that runs them on the engine's own pool.
+
+    On PostgreSQL the connection is in autocommit mode for the read, so the statement goes
+    without BEGIN and ROLLBACK around it (three round trips instead of one), and back in the
+    pool's mode before it is returned. Either switch is a flag in psycopg, with no round trip.
+    SQLite's driver begins no transaction for a read anyway.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._autocommit = engine.dialect.name == "postgresql"
+        self._compiled: dict[int, CompiledRead] = {}
+
+    def _compile(self, statement: Select) -> CompiledRead:
+        read = self._compiled.get(id(statement))
+        if read is None:
+            if len(self._compiled) >= MAX_STATEMENTS:
+                raise RuntimeError("prepared reads take constant statements, built once; "
+                                   "pass varying values as bindparam() parameters")
+            read = self._compiled[id(statement)] = compile_read(statement, self.engine)
+        return read
+
+    def all(self, statement: Select, params: Mapping[str, Any] | None = None) -> list:
+        read = self._compile(statement)
+        values = {**read.defaults, **params} if params else read.defaults
+        if read.positional is not None:
+            values = tuple(values[name] for name in read.positional)
+        dialect = self.engine.dialect
+        fairy = self.engine.raw_connection()
+        try:
+            if self._autocommit:
+                dialect.set_isolation_level(fairy.dbapi_connection, "AUTOCOMMIT")
+            cursor = fairy.cursor()
+            try:
+                cursor.execute(read.sql, values)
+                if read.processors is None:
+                    read.processors = result_processors(statement, self.engine,
+                                                        cursor.description)
+                raw_rows = cursor.fetchall()
+            except dialect.loaded_dbapi.Error as exc:
+                # SQLAlchemy's own path does this on a lost connection: drop it rather than
+                # hand it to the next request.
+                if dialect.is_disconnect(exc, fairy.dbapi_connection, cursor):
+                    fairy.invalidate(exc)
+                raise
+            finally:
+                cursor.close()
+                if self._autocommit and fairy.dbapi_connection is not None:
+                    self._restore_isolation(fairy)
+        finally:
+            fairy.close()
+        make, processors = read.row_type._make, read.processors
+        if not any(processors):
+            return [make(row) for row in raw_rows]
+        return [make(value if process is None else process(value)
+                     for process, value in zip(processors, row, strict=True))
+                for row in raw_rows]
+
+    def _restore_isolation(self, fairy) -> None:
+        """Back to the pool's mode; a connection that cannot be switched back (the database
+        closed it) is dropped, without hiding the error the read itself raised."""
+        dialect = self.engine.dialect
+        try:
+            dialect.reset_isolation_level(fairy.dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            fairy.invalidate(exc)
+
+    def first(self, statement: Select, params: Mapping[str, Any] | None = None):
+        rows = self.all(statement, params)
+        return rows[0] if rows else None
+
+    def scalar(self, statement: Select, params: Mapping[str, Any] | None = None):
+        row = self.first(statement, params)
+        return row[0] if row else None
