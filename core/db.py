@@ -2,14 +2,12 @@
 
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import psycopg
 from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -80,34 +78,15 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
             raise DisconnectionError("the database did not answer the ping")
 
 
-READ_ENGINE = "tagpulse.read_engine"
 PREPARED_READS = "tagpulse.prepared_reads"
 
 
-def init_read_engine(app: Flask) -> None:
-    """The engine ``read_connection`` uses: the app's own pool, in autocommit mode on
-    PostgreSQL. Made once per app: each ``execution_options`` call registers event listeners.
-    And the app's ``prepared_reads``, on the same pool."""
+def init_prepared_reads(app: Flask) -> None:
+    """The app's ``prepared_reads`` (``core.reads``), on the app's own pool."""
     with app.app_context():
-        engine = db.engine
-        app.extensions[PREPARED_READS] = PreparedReads(engine)
-        if engine.dialect.name == "postgresql":
-            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        app.extensions[READ_ENGINE] = engine
+        app.extensions[PREPARED_READS] = PreparedReads(db.engine)
 
 
 def prepared_reads() -> PreparedReads:
-    """The current app's compiled reads (``core.reads``), for the statements polled most."""
+    """The current app's compiled reads, for the statements pages and pollers repeat most."""
     return current_app.extensions[PREPARED_READS]
-
-
-@contextmanager
-def read_connection() -> Iterator[Connection]:
-    """A pooled connection for a lone read outside the request's session: autocommit on
-    PostgreSQL (the statement goes without BEGIN and ROLLBACK around it), a plain one on SQLite.
-
-    For the job status the pages poll every second or two: the session's set-up, its choice of
-    connection mode and its teardown were a fifth of that request's Python work.
-    """
-    with current_app.extensions[READ_ENGINE].connect() as connection:
-        yield connection

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import Integer, Row, Select, bindparam, cast, func, select
 
 from core import lifecycle
-from core.db import db, prepared_reads, read_connection
+from core.db import db, prepared_reads
 from core.hashtags import hashtag_key
 from core.languages import DEFAULT_LANG, scored_condition, scored_in
 from core.models import LABELS, HashtagPost, Job, JobCount, JobTweet, Tweet, utcnow
@@ -76,33 +76,19 @@ class JobPage:
 
 
 def list_jobs(*, hashtag: str | None = None, status: str | None = None,
-              page: int = 1, per_page: int = 20, results_only: bool = False,
-              with_total: bool = True, rows: bool = False) -> JobPage:
-    """History, newest first, optionally for one hashtag (any case) and/or one status;
-    ``results_only`` leaves out runs that found nothing new (they are not results).
-    ``with_total`` False: the caller shows no pages, so total and pages are not counted (0, 1).
+              page: int = 1, per_page: int = 20, rows: bool = False) -> JobPage:
+    """History, newest first, optionally for one hashtag (any case) and/or one status.
     ``rows``: plain rows instead of ``Job`` objects, enough for ``job_to_dict`` (the API)."""
-    query = select(*_API_COLUMNS) if rows else select(Job)
-    if results_only:
-        query = query.where(~empty_run_clause())
+    if rows:
+        return _list_job_rows(hashtag=hashtag, status=status, page=page, per_page=per_page)
+    query = select(Job)
     if hashtag:
         query = query.where(Job.hashtag_key == hashtag_key(hashtag))
     if status:
         query = query.where(Job.status == status)
-    page_query = (query.order_by(Job.created_at.desc(), Job.id.desc())
-                  .limit(per_page).offset((page - 1) * per_page))
-    by_status = not (hashtag or results_only)
-    if rows and not results_only and with_total:
-        return _list_job_rows(hashtag=hashtag, status=status, page=page, per_page=per_page)
-    if rows:
-        with read_connection() as connection:
-            jobs = connection.execute(page_query).all()
-            total = _count(query, connection.scalar, status=status, by_status=by_status) \
-                if with_total else 0
-    else:
-        jobs = db.session.execute(page_query).scalars().all()
-        total = _count(query, db.session.scalar, status=status, by_status=by_status) \
-            if with_total else 0
+    jobs = db.session.execute(query.order_by(Job.created_at.desc(), Job.id.desc())
+                              .limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    total = _count(query, db.session.scalar, status=status, by_status=not hashtag)
     return JobPage(list(jobs), page, max(1, math.ceil(total / per_page)), total)
 
 
@@ -177,6 +163,22 @@ def empty_run_clause():
 def is_empty_run(job: Job) -> bool:
     return (job.status == "done" and job.total == 0
             and (job.tracker_id is not None or job.since_id is not None))
+
+
+# What a job's line in a list shows (``JobRowView`` in webapp.pages.display has these fields).
+JOB_LINE_COLUMNS = ("id", "hashtag", "status", "tracker_id", "created_at", "source", "positive",
+                    "neutral", "negative", "scored", "tweet_limit")
+# The newest jobs that are results (not runs that found nothing new): the home page's latest
+# analyses, shown on every view.
+_LATEST_RESULTS = (select(*(Job.__table__.c[name] for name in JOB_LINE_COLUMNS))
+                   .where(~empty_run_clause())
+                   .order_by(Job.created_at.desc(), Job.id.desc()).limit(bindparam("limit")))
+
+
+def latest_results(limit: int) -> list[Row]:
+    """The ``limit`` newest results, as rows for ``job_row_html``: compiled once
+    (``core.reads``) instead of building the ORM query and ``Job`` objects on every view."""
+    return prepared_reads().all(_LATEST_RESULTS, {"limit": limit})
 
 
 @dataclass(frozen=True)

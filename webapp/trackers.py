@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, Select, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.db import db
+from core.db import db, prepared_reads
 from core.hashtags import hashtag_key as key_of
 from core.models import Alert, AlertDelivery, Job, Tracker, utcnow
 from core.sources import DEFAULT_SOURCE
@@ -285,16 +285,36 @@ def list_trackers(*, hashtag_key: str | None = None) -> list[Tracker]:
     return list(db.session.scalars(query.order_by(Tracker.hashtag_key, Tracker.source)))
 
 
+def _alert_statements() -> dict[tuple[bool, bool], Select]:
+    """Newest alerts first, for each filter (by hashtag, by tracker). Module constants, so
+    ``prepared_reads`` compiles each once: the home and hashtag pages show alerts on every view."""
+    alerts = Alert.__table__.c
+    statements = {}
+    for by_hashtag in (False, True):
+        for by_tracker in (False, True):
+            query = select(*alerts)
+            if by_hashtag:
+                query = query.where(alerts.hashtag_key == bindparam("hashtag_key"))
+            if by_tracker:
+                query = query.where(alerts.tracker_id == bindparam("tracker_id"))
+            statements[by_hashtag, by_tracker] = query.order_by(
+                alerts.created_at.desc(), alerts.id.desc()).limit(bindparam("limit"))
+    return statements
+
+
+_ALERTS = _alert_statements()
+
+
 def recent_alerts(*, hashtag_key: str | None = None, tracker_id: int | None = None,
-                  limit: int = 10) -> list[Alert]:
-    """Newest alerts first, optionally for one hashtag or one tracker."""
-    query = select(Alert)
+                  limit: int = 10) -> list[Row]:
+    """Newest alerts first, optionally for one hashtag or one tracker: rows of the alerts
+    table (what the pages and ``alert_to_dict`` show)."""
+    params: dict[str, Any] = {"limit": limit}
     if hashtag_key:
-        query = query.where(Alert.hashtag_key == key_of(hashtag_key))
+        params["hashtag_key"] = key_of(hashtag_key)
     if tracker_id is not None:
-        query = query.where(Alert.tracker_id == tracker_id)
-    return list(db.session.scalars(
-        query.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit)))
+        params["tracker_id"] = tracker_id
+    return prepared_reads().all(_ALERTS[bool(hashtag_key), tracker_id is not None], params)
 
 
 def tracker_to_dict(tracker: Tracker) -> dict[str, Any]:
@@ -320,7 +340,7 @@ def tracker_to_dict(tracker: Tracker) -> dict[str, Any]:
     }
 
 
-def alert_to_dict(alert: Alert) -> dict[str, Any]:
+def alert_to_dict(alert: Alert | Row) -> dict[str, Any]:
     return {
         "id": alert.id,
         "tracker_id": alert.tracker_id,

@@ -10,7 +10,7 @@ from flask import current_app, request, url_for
 from markupsafe import Markup
 
 from core.models import Job, JobTotals
-from webapp.jobs import iso
+from webapp.jobs import JOB_LINE_COLUMNS, iso
 from webapp.pages import pages_bp
 
 # Positive first everywhere: bars, legends, tabs and term lists read in the same order.
@@ -88,6 +88,8 @@ class JobRowView(JobTotals):
 
 
 _ROW_FIELDS = tuple(field.name for field in fields(JobRowView))
+# The rows ``latest_results`` reads carry exactly these columns.
+assert set(_ROW_FIELDS) == set(JOB_LINE_COLUMNS), "JobRowView and JOB_LINE_COLUMNS differ"
 ROW_CACHE = "tagpulse.job_rows"
 ROWS_KEPT = 4096
 

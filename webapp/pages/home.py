@@ -34,7 +34,7 @@ def home():
         job = job_service.create_job(form.job_request(), created_by=acting_user_id())
         return redirect(url_for("pages.job", job_id=job.id), 303)
     # Runs that found nothing new are not results: they stay out of the latest analyses.
-    latest = job_service.list_jobs(per_page=LATEST, results_only=True, with_total=False).jobs
+    latest = job_service.latest_results(LATEST)
     status = 422 if form.errors else 200
     return render_template("home.html", form=form, latest=latest,
                            sample_hashtags=SAMPLE_EXAMPLE_HASHTAGS), status
