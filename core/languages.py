@@ -33,6 +33,6 @@ def scored_in(job_lang: str, post_lang: str | None) -> bool:
     return post_lang is None or post_lang == job_lang
 
 
-def scored_condition(job_lang: str) -> ColumnElement[bool]:
-    """``scored_in`` as SQL over ``Tweet.lang``."""
+def scored_condition(job_lang: str | ColumnElement[str]) -> ColumnElement[bool]:
+    """``scored_in`` as SQL over ``Tweet.lang``; ``job_lang`` may be a bound parameter."""
     return or_(Tweet.lang.is_(None), Tweet.lang == job_lang)

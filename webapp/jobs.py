@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, Row, Select, bindparam, cast, func, select
+from sqlalchemy import Integer, Row, Select, and_, bindparam, cast, func, not_, select
 
 from core import lifecycle
 from core.db import db, prepared_reads
@@ -226,7 +226,7 @@ def nothing_new_since(job: Job) -> datetime | None:
 
 @dataclass(frozen=True)
 class TweetPage:
-    tweets: list[Tweet]
+    tweets: list[Row]  # rows of the tweets table
     page: int
     pages: int
     total: int
@@ -236,25 +236,48 @@ NOT_SCORED = "not_scored"
 """The label filter for a job's posts that were not scored (not in its language)."""
 
 
+def _tweet_statements() -> dict[tuple[str, str], tuple[Select, Select]]:
+    """A job's posts for each label filter (all, one label, not scored) and sort, and their
+    count per filter. Module constants, so ``prepared_reads`` compiles each once: the job
+    page and the posts API read a page of posts on every view."""
+    tweets = Tweet.__table__.c
+    scored = scored_condition(bindparam("lang"))
+    filters = {"all": None, "label": and_(tweets.label == bindparam("label"), scored),
+               NOT_SCORED: not_(scored)}
+    statements = {}
+    for kind, condition in filters.items():
+        base = (select(*tweets).join(JobTweet.__table__, JobTweet.tweet_id == tweets.id)
+                .where(JobTweet.job_id == bindparam("job_id")))
+        if condition is not None:
+            base = base.where(condition)
+        count = select(func.count().label("total")).select_from(base.subquery())
+        for sort, order in SORTS.items():
+            page = (base.order_by(*order).limit(bindparam("limit"))
+                    .offset(bindparam("offset")))
+            statements[kind, sort] = (page, count)
+    return statements
+
+
+_TWEETS = _tweet_statements()
+
+
 def job_tweets(job_id: int, *, label: str | None = None, sort: str = "newest",
                page: int = 1, per_page: int = 20, lang: str = DEFAULT_LANG) -> TweetPage:
-    """A job's posts; ``label`` one of LABELS (scored posts) or NOT_SCORED (posts not in the
-    job's language ``lang``)."""
-    query = select(Tweet).join(JobTweet, JobTweet.tweet_id == Tweet.id).where(
-        JobTweet.job_id == job_id)
-    if label == NOT_SCORED:
-        query = query.where(~scored_condition(lang))
-    elif label:
-        query = query.where(Tweet.label == label, scored_condition(lang))
-    tweets = db.session.scalars(
-        query.order_by(*SORTS[sort]).limit(per_page).offset((page - 1) * per_page)).all()
+    """A job's posts, as rows of the tweets table; ``label`` one of LABELS (scored posts) or
+    NOT_SCORED (posts not in the job's language ``lang``)."""
+    kind = NOT_SCORED if label == NOT_SCORED else ("label" if label else "all")
+    page_statement, count_statement = _TWEETS[kind, sort]
+    params = {"job_id": job_id, "lang": lang, "label": label, "limit": per_page,
+              "offset": (page - 1) * per_page}
+    reads = prepared_reads()
+    tweets = reads.all(page_statement, params)
     if 0 < len(tweets) < per_page or (page == 1 and not tweets):
         # The last page, so the total is known without counting (most tracked runs and small
         # jobs fit on one page): one query instead of two.
         total = (page - 1) * per_page + len(tweets)
     else:
-        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    return TweetPage(list(tweets), page, max(1, math.ceil(total / per_page)), total)
+        total = reads.scalar(count_statement, params) or 0
+    return TweetPage(tweets, page, max(1, math.ceil(total / per_page)), total)
 
 
 def iso(value: datetime | None) -> str | None:
