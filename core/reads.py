@@ -20,6 +20,9 @@ from sqlalchemy import Select
 from sqlalchemy.engine import Engine
 
 Processor = Callable[[Any], Any] | None
+# ``select(...).execution_options(row_mixin=SomeClass)``: rows of that statement also inherit
+# ``SomeClass`` (properties computed from the columns, with no state of their own).
+ROW_MIXIN = "row_mixin"
 
 
 @dataclass
@@ -51,6 +54,9 @@ def compile_read(statement: Select, engine: Engine) -> CompiledRead:
     # rename: an unlabelled column gets a positional name instead of failing.
     row_type = namedtuple("ReadRow", [column.key or "" for column in statement.selected_columns],
                           rename=True)
+    mixin = statement.get_execution_options().get(ROW_MIXIN)
+    if mixin is not None:  # properties over the columns, e.g. a job's total
+        row_type = type(f"{mixin.__name__}Row", (row_type, mixin), {"__slots__": ()})
     return CompiledRead(statement, compiled.string, defaults, positional, row_type)
 
 

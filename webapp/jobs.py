@@ -14,7 +14,7 @@ from core import lifecycle
 from core.db import db, prepared_reads
 from core.hashtags import hashtag_key
 from core.languages import DEFAULT_LANG, scored_condition, scored_in
-from core.models import LABELS, HashtagPost, Job, JobCount, JobTweet, Tweet, utcnow
+from core.models import LABELS, HashtagPost, Job, JobCount, JobTotals, JobTweet, Tweet, utcnow
 from webapp.validation import JobRequest, require_configured
 
 FINISHED = ("done", "failed")
@@ -65,6 +65,17 @@ def get_job_row(job_id: int) -> Row | None:
     raw pooled connection (``core.reads``): SQLAlchemy's execution path was two thirds of this
     request's Python time."""
     return prepared_reads().first(_JOB_ROW, {"job_id": job_id})
+
+
+# Every column, and Job's computed totals: what the job page shows of its job.
+_JOB_VIEW = (select(*Job.__table__.c).where(Job.__table__.c.id == bindparam("job_id"))
+             .execution_options(row_mixin=JobTotals))
+
+
+def get_job_view(job_id: int) -> Row | None:
+    """The job as a row with ``total`` and ``is_finished``, for the job page (which only
+    shows it): compiled once, no ORM object, no session (``core.reads``)."""
+    return prepared_reads().first(_JOB_VIEW, {"job_id": job_id})
 
 
 @dataclass(frozen=True)
@@ -219,9 +230,13 @@ def collapse_empty_runs(jobs: list[Job]) -> list[Job | EmptyRuns]:
 def nothing_new_since(job: Job) -> datetime | None:
     """For an empty run: the time of the newest post of the same hashtag and source that any
     run stored (None if there is none)."""
-    return db.session.scalar(
-        select(func.max(HashtagPost.created_at))
-        .where(HashtagPost.hashtag_key == job.hashtag_key, HashtagPost.source == job.source))
+    return prepared_reads().scalar(_NEWEST_POST, {"hashtag_key": job.hashtag_key,
+                                                  "source": job.source})
+
+
+_NEWEST_POST = (select(func.max(HashtagPost.created_at).label("newest"))
+                .where(HashtagPost.hashtag_key == bindparam("hashtag_key"),
+                       HashtagPost.source == bindparam("source")))
 
 
 @dataclass(frozen=True)

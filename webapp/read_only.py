@@ -17,12 +17,12 @@ from flask import Flask, request
 
 from core.db import db
 
-# The job status (api.get_job) and the API's history (api.list_jobs) read outside the session
-# altogether (core.reads): listing them here would check out a connection they never use.
+# The job status (api.get_job), the API's history (api.list_jobs) and the job page (pages.job)
+# read outside the session altogether (core.reads): listing them here would check out a
+# connection they never use.
 READ_ONLY_ENDPOINTS = frozenset({
     "api.get_job_tweets",
     "pages.home",
-    "pages.job",
     "pages.history",
     "pages.tag",
 })

@@ -120,3 +120,16 @@ def test_parameters_that_need_converting_are_refused(app):
     with app.app_context(), pytest.raises(ValueError, match="needs a conversion"):
         prepared_reads().all(select(JOBS.id).where(
             JOBS.created_at > bindparam("since", type_=Job.__table__.c.created_at.type)))
+
+
+def test_rows_can_carry_properties_over_their_columns(app):
+    from core.db import prepared_reads
+    from core.models import JobTotals
+
+    _jobs(app, 2)
+    statement = (select(JOBS.positive, JOBS.neutral, JOBS.negative, JOBS.status)
+                 .order_by(JOBS.id).execution_options(row_mixin=JobTotals))
+    with app.app_context():
+        running, done = prepared_reads().all(statement)
+    assert (running.is_finished, done.is_finished) == (False, True)
+    assert running.total == running.positive + running.neutral + running.negative

@@ -39,8 +39,8 @@ def test_every_read_only_view_answers_on_postgresql(pg_app):
         with pg_app.test_request_context(path):
             from flask import request
             answered.add(request.url_rule.endpoint)
-    # The status and the API's history read on their own (core.reads).
-    assert answered == READ_ONLY_ENDPOINTS | {"api.get_job", "api.list_jobs"}
+    # The status, the API's history and the job page read on their own (core.reads).
+    assert answered == READ_ONLY_ENDPOINTS | {"api.get_job", "api.list_jobs", "pages.job"}
     assert b"lovely" in client.get(f"/jobs/{job_id}").data  # the job's words (top_terms)
     assert client.get("/api/jobs").get_json()["total"] == 1
 

@@ -20,16 +20,22 @@ JOBS_PER_PAGE = 20
 SORT_NAMES = {"newest": "Newest", "positive": "Most positive", "negative": "Most negative"}
 
 
+def no_such_job(job_id: int):
+    abort(404, description=f"There is no analysis number {job_id}. It may never have existed.")
+
+
 def job_or_404(job_id: int) -> Job:
     job = job_service.get_job(job_id)
     if job is None:
-        abort(404, description=f"There is no analysis number {job_id}. It may never have existed.")
+        no_such_job(job_id)
     return job
 
 
 @pages_bp.get("/jobs/<int:job_id>")
 def job(job_id: int):
-    job = job_or_404(job_id)
+    job = job_service.get_job_view(job_id)
+    if job is None:
+        no_such_job(job_id)
     label = label_arg(request.args)
     sort = request.args.get("sort", "newest")
     if sort not in SORT_NAMES:

@@ -12,9 +12,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from core.db import db
+from core.db import prepared_reads
 from core.models import LABELS, JobTweet, Tweet
 
 TOP_N = 8
@@ -56,12 +56,13 @@ def tokens(text: str, exclude: frozenset[str] = frozenset()) -> set[str]:
 
 def top_terms(job_id: int, hashtag_key: str, n: int = TOP_N) -> dict[str, list[tuple[str, int]]]:
     """For each label, its ``n`` most common words as (word, tweets using it), most first."""
-    rows = db.session.execute(
-        select(Tweet.label, Tweet.text).join(JobTweet, JobTweet.tweet_id == Tweet.id)
-        # Read at once, not streamed: a job holds at most its limit (1,000) of posts, and a
-        # streamed read needs a server-side cursor, i.e. a transaction (webapp.read_only).
-        .where(JobTweet.job_id == job_id))
+    # Read at once, not streamed: a job holds at most its limit (1,000) of posts.
+    rows = prepared_reads().all(_LABELS_AND_TEXTS, {"job_id": job_id})
     return count_terms(rows, hashtag_key, n)
+
+
+_LABELS_AND_TEXTS = (select(Tweet.label, Tweet.text).join(JobTweet, JobTweet.tweet_id == Tweet.id)
+                     .where(JobTweet.job_id == bindparam("job_id")))
 
 
 def count_terms(rows: Iterable[tuple[str | None, str]], hashtag_key: str,
