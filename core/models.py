@@ -7,6 +7,7 @@ the API read it, workers write progress to it, and the reaper re-enqueues from i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -250,6 +251,24 @@ class JobTweet(db.Model):
         ForeignKey("tweets.id", ondelete="CASCADE"), primary_key=True)
 
     __table_args__ = (Index("ix_job_tweets_tweet_id", "tweet_id"),)
+
+
+@dataclass(frozen=True)
+class Creator:
+    username: str
+
+
+class TrackerListing:
+    """A row of a tracker list (the trackers table's columns and ``creator_username``, read
+    in one query with the creator's name instead of one lazy load per tracker), read as the
+    pages and the API read a ``Tracker``."""
+
+    __slots__ = ()
+    creator_username: str | None
+
+    @property
+    def creator(self) -> Creator | None:
+        return Creator(self.creator_username) if self.creator_username is not None else None
 
 
 class Tracker(db.Model):

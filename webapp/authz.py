@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.wrappers import Request
 
 from core.db import db
-from core.models import Tracker, User
+from core.models import Tracker, TrackerListing, User
 from webapp import accounts
 from webapp.errors import error_response, wants_json
 
@@ -138,8 +138,9 @@ def decide(permission: str | None, user: User | None, mode: str, subject: Any = 
         return Decision.ALLOW if user.has_role("admin") else Decision.FORBIDDEN
     if not user.has_role("analyst"):
         return Decision.FORBIDDEN
-    if (permission == OWN_TRACKER and isinstance(subject, Tracker) and not user.has_role("admin")
-            and subject.created_by != user.id):
+    # A tracker as the ORM loads it, or a row of a tracker list (TrackerListing).
+    if (permission == OWN_TRACKER and isinstance(subject, Tracker | TrackerListing)
+            and not user.has_role("admin") and subject.created_by != user.id):
         return Decision.FORBIDDEN
     return Decision.ALLOW
 

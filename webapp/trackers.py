@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import db, prepared_reads
 from core.hashtags import hashtag_key as key_of
-from core.models import Alert, AlertDelivery, Job, Tracker, utcnow
+from core.models import Alert, AlertDelivery, Job, Tracker, TrackerListing, User, utcnow
 from core.sources import DEFAULT_SOURCE
 from core.webhooks import UnsafeWebhook, check_webhook_url
 from webapp.jobs import iso
@@ -277,12 +277,27 @@ def require_tracker(tracker_id: int) -> Tracker:
     return tracker
 
 
-def list_trackers(*, hashtag_key: str | None = None) -> list[Tracker]:
-    """All trackers (or one hashtag's), by hashtag then source."""
-    query = select(Tracker)
+def _tracker_list_statements() -> dict[bool, Select]:
+    """All trackers, or one hashtag's (``hashtag_key``), by hashtag then source, with their
+    creator's name. Module constants, so ``prepared_reads`` compiles each once: the home page
+    and every hashtag page list trackers on each view."""
+    trackers = Tracker.__table__.c
+    query = (select(*trackers, User.__table__.c.username.label("creator_username"))
+             .outerjoin(User.__table__, User.__table__.c.id == trackers.created_by)
+             .order_by(trackers.hashtag_key, trackers.source)
+             .execution_options(row_mixin=TrackerListing))
+    return {False: query, True: query.where(trackers.hashtag_key == bindparam("hashtag_key"))}
+
+
+_TRACKER_LISTS = _tracker_list_statements()
+
+
+def list_trackers(*, hashtag_key: str | None = None) -> list[Row]:
+    """All trackers (or one hashtag's), by hashtag then source: rows (``TrackerListing``)
+    with what the lists and ``tracker_to_dict`` show."""
     if hashtag_key:
-        query = query.where(Tracker.hashtag_key == key_of(hashtag_key))
-    return list(db.session.scalars(query.order_by(Tracker.hashtag_key, Tracker.source)))
+        return prepared_reads().all(_TRACKER_LISTS[True], {"hashtag_key": key_of(hashtag_key)})
+    return prepared_reads().all(_TRACKER_LISTS[False])
 
 
 def _alert_statements() -> dict[tuple[bool, bool], Select]:

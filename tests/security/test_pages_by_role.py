@@ -77,6 +77,9 @@ def test_an_analyst_sees_the_forms_but_not_the_buttons_of_anothers_tracker(site)
     assert "/trackers" in post_actions(client, "/trackers")
     tracker_actions = [a for a in post_actions(client, "/trackers") if a != "/trackers"]
     assert tracker_actions == []
+    # The lists read trackers as rows with the creator's name (one query, no lazy load).
+    for path in ("/", "/trackers", "/tags/python"):
+        assert "by owner" in client.get(path).get_data(as_text=True), path
     assert not re.search(r'href="/trackers/\d+/delete', client.get("/trackers").get_data(
         as_text=True))
     assert "Only\n        owner (who made it) or an admin" in client.get(pages[-1]).get_data(
