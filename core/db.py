@@ -4,8 +4,9 @@ import sqlite3
 import time
 
 import psycopg
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_app_context
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -22,7 +23,34 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+AUTOCOMMIT_READS = "tagpulse_autocommit_reads"
+_AUTOCOMMIT_ENGINES = "tagpulse.autocommit_engines"
+
+
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session, which reads in autocommit mode on PostgreSQL when the
+    request asked for it (``webapp.read_only`` sets ``g.tagpulse_autocommit_reads``).
+
+    The mode is chosen when the session first needs a connection, not up front: a read-only
+    view that never touches the session (its reads are ``core.reads``) checks out nothing.
+    The autocommit engine shares the app's pool (``execution_options``), made once per engine.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if (bind is None and has_app_context() and g.get(AUTOCOMMIT_READS)
+                and isinstance(engine, Engine) and engine.dialect.name == "postgresql"):
+            engines = current_app.extensions.setdefault(_AUTOCOMMIT_ENGINES, {})
+            autocommit = engines.get(id(engine))
+            if autocommit is None or autocommit[0] is not engine:
+                autocommit = engines[id(engine)] = (
+                    engine, engine.execution_options(isolation_level="AUTOCOMMIT"))
+            return autocommit[1]
+        return engine
+
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION),
+                session_options={"class_": Session})
 
 # The driver's own errors too: a pool's pre-ping can raise them unwrapped.
 _UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, psycopg.OperationalError,

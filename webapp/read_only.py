@@ -13,16 +13,19 @@ commit one by one instead of together.
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 
-from core.db import db
+from core.db import AUTOCOMMIT_READS, db
 
-# The job status (api.get_job), the API's history (api.list_jobs) and the job page (pages.job)
-# read outside the session altogether (core.reads): listing them here would check out a
-# connection they never use.
+# Most of these read through core.reads, outside the session, in autocommit mode already;
+# listed, whatever they still read through the session goes in autocommit mode too. A view
+# that never touches the session pays nothing for being here (core.db.Session).
 READ_ONLY_ENDPOINTS = frozenset({
+    "api.get_job",
+    "api.list_jobs",
     "api.get_job_tweets",
     "pages.home",
+    "pages.job",
     "pages.history",
     "pages.tag",
 })
@@ -30,7 +33,8 @@ READ_ONLY_ENDPOINTS = frozenset({
 
 def _autocommit_reads() -> None:
     if request.method in ("GET", "HEAD") and request.endpoint in READ_ONLY_ENDPOINTS:
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        # Taken up by core.db.Session when the session first needs a connection.
+        g.setdefault(AUTOCOMMIT_READS, True)
 
 
 def init_read_only(app: Flask) -> None:

@@ -39,8 +39,7 @@ def test_every_read_only_view_answers_on_postgresql(pg_app):
         with pg_app.test_request_context(path):
             from flask import request
             answered.add(request.url_rule.endpoint)
-    # The status, the API's history and the job page read on their own (core.reads).
-    assert answered == READ_ONLY_ENDPOINTS | {"api.get_job", "api.list_jobs", "pages.job"}
+    assert answered == READ_ONLY_ENDPOINTS
     assert b"lovely" in client.get(f"/jobs/{job_id}").data  # the job's words (top_terms)
     assert client.get("/api/jobs").get_json()["total"] == 1
 
@@ -52,3 +51,18 @@ def test_a_submitted_job_is_counted_and_read_back_on_postgresql(pg_app):
     assert response.status_code == 202
     assert client.get("/api/jobs?status=queued").get_json()["total"] == 1
     assert client.get(response.headers["Location"]).get_json()["status"] == "queued"
+
+
+def test_the_mode_is_taken_only_when_the_session_is_used(pg_app):
+    from core.db import db
+
+    with pg_app.test_request_context("/jobs"):  # a read-only view
+        pg_app.preprocess_request()
+        assert db.engine.pool.checkedout() == 0  # nothing checked out up front
+        assert db.session.connection().connection.dbapi_connection.autocommit is True
+        db.session.remove()
+    with pg_app.test_request_context("/api/jobs", method="POST"):  # a view that writes
+        pg_app.preprocess_request()
+        assert db.session.connection().connection.dbapi_connection.autocommit is False
+        db.session.remove()
+        assert db.engine.pool.checkedout() == 0
