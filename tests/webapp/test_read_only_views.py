@@ -61,8 +61,11 @@ def test_the_mode_is_taken_only_when_the_session_is_used(pg_app):
         assert db.engine.pool.checkedout() == 0  # nothing checked out up front
         assert db.session.connection().connection.dbapi_connection.autocommit is True
         db.session.remove()
-    with pg_app.test_request_context("/api/jobs", method="POST"):  # a view that writes
-        pg_app.preprocess_request()
-        assert db.session.connection().connection.dbapi_connection.autocommit is False
-        db.session.remove()
-        assert db.engine.pool.checkedout() == 0
+    # Submitting a job writes one statement at a time; a tracker's form writes several.
+    for path, autocommit in (("/api/jobs", True), ("/api/trackers", False)):
+        with pg_app.test_request_context(path, method="POST"):
+            pg_app.preprocess_request()
+            connection = db.session.connection().connection.dbapi_connection
+            assert connection.autocommit is autocommit, path
+            db.session.remove()
+            assert db.engine.pool.checkedout() == 0
