@@ -15,6 +15,7 @@ from webapp.accounts_cli import init_cli
 from webapp.authz import check_exposure, init_authz
 from webapp.config import REPO_ROOT, Config
 from webapp.extensions import csrf, limiter, migrate, record_limited_endpoints
+from webapp.json_provider import OrjsonProvider
 from webapp.read_only import init_read_only
 from webapp.security import init_security
 
@@ -33,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder="../templates",
         static_folder="static",
     )
+    app.json = OrjsonProvider(app)
     app.config.from_mapping(config.as_dict())
     if test_config:
         app.config.from_mapping(test_config)
