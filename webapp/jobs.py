@@ -80,7 +80,7 @@ def get_job_view(job_id: int) -> Row | None:
 
 @dataclass(frozen=True)
 class JobPage:
-    jobs: list[Job] | list[Row]
+    jobs: list[Row]  # rows of the jobs table, with JobTotals
     page: int
     pages: int
     total: int
@@ -88,58 +88,15 @@ class JobPage:
 
 def list_jobs(*, hashtag: str | None = None, status: str | None = None,
               page: int = 1, per_page: int = 20, rows: bool = False) -> JobPage:
-    """History, newest first, optionally for one hashtag (any case) and/or one status.
-    ``rows``: plain rows instead of ``Job`` objects, enough for ``job_to_dict`` (the API)."""
-    if rows:
-        return _list_job_rows(hashtag=hashtag, status=status, page=page, per_page=per_page)
-    query = select(Job)
-    if hashtag:
-        query = query.where(Job.hashtag_key == hashtag_key(hashtag))
-    if status:
-        query = query.where(Job.status == status)
-    jobs = db.session.execute(query.order_by(Job.created_at.desc(), Job.id.desc())
-                              .limit(per_page).offset((page - 1) * per_page)).scalars().all()
-    total = _count(query, db.session.scalar, status=status, by_status=not hashtag)
-    return JobPage(list(jobs), page, max(1, math.ceil(total / per_page)), total)
+    """History, newest first, optionally for one hashtag (any case) and/or one status, as rows
+    of the jobs table with ``total`` and ``is_finished`` (``JobTotals``). ``rows``: only the
+    columns ``job_to_dict`` shows (the API); else every column (the pages).
 
-
-def _history_statements() -> dict[tuple[bool, bool], tuple[Select, Select]]:
-    """For each filter (by hashtag, by status): the page of jobs with the total beside every
-    row, and the total alone. Module constants, so ``prepared_reads`` compiles each once."""
-    jobs = Job.__table__.c
-    statements = {}
-    for by_hashtag in (False, True):
-        for by_status in (False, True):
-            if by_hashtag:  # one hashtag's jobs, counted by index
-                count = select(func.count().label("total")).select_from(Job.__table__).where(
-                    jobs.hashtag_key == bindparam("hashtag_key"))
-                if by_status:
-                    count = count.where(jobs.status == bindparam("status"))
-            else:  # every job: the triggers' per-status counts, a handful of rows
-                count = select(cast(func.coalesce(func.sum(JobCount.jobs), 0), Integer)
-                               .label("total"))
-                if by_status:
-                    count = count.where(JobCount.status == bindparam("status"))
-            page = select(*_API_COLUMNS, count.scalar_subquery().label("total"))
-            if by_hashtag:
-                page = page.where(jobs.hashtag_key == bindparam("hashtag_key"))
-            if by_status:
-                page = page.where(jobs.status == bindparam("status"))
-            page = (page.order_by(jobs.created_at.desc(), jobs.id.desc())
-                    .limit(bindparam("limit")).offset(bindparam("offset")))
-            statements[by_hashtag, by_status] = (page, count)
-    return statements
-
-
-_HISTORY = _history_statements()
-
-
-def _list_job_rows(*, hashtag: str | None, status: str | None, page: int,
-                   per_page: int) -> JobPage:
-    """The API's history: one round trip to the database for the page and its total (an
-    uncorrelated subquery, evaluated once), compiled once (``core.reads``). Each round trip
-    costs about as much machine time under load as a whole bare-Flask request."""
-    page_statement, count_statement = _HISTORY[bool(hashtag), bool(status)]
+    One round trip to the database for the page and its count (an uncorrelated subquery,
+    evaluated once), compiled once (``core.reads``): under load each round trip cost about
+    as much machine time as a whole bare-Flask request, and the ORM's objects a third of the
+    history's Python time."""
+    page_statement, count_statement = _HISTORY[not rows, bool(hashtag), bool(status)]
     params: dict[str, Any] = {"limit": per_page, "offset": (page - 1) * per_page}
     if hashtag:
         params["hashtag_key"] = hashtag_key(hashtag)
@@ -147,22 +104,44 @@ def _list_job_rows(*, hashtag: str | None, status: str | None, page: int,
         params["status"] = status
     reads = prepared_reads()
     jobs = reads.all(page_statement, params)
-    # A page past the end has no row to carry the total: count on its own then.
-    total = jobs[0].total if jobs else reads.scalar(count_statement, params) or 0
+    # A page past the end has no row to carry the count: count on its own then.
+    total = jobs[0].listed if jobs else reads.scalar(count_statement, params) or 0
     return JobPage(jobs, page, max(1, math.ceil(total / per_page)), total)
 
 
-def _count(query, scalar, *, status: str | None, by_status: bool) -> int:
-    """How many jobs ``query`` finds, read with ``scalar``: from the triggers' ``job_counts``
-    when only the status filters (a handful of rows instead of every job), else counted (one
-    hashtag's jobs, by index)."""
-    if by_status:
-        counted = select(func.sum(JobCount.jobs))
-        if status:
-            counted = counted.where(JobCount.status == status)
-    else:
-        counted = select(func.count()).select_from(query.subquery())
-    return int(scalar(counted) or 0)
+def _history_statements() -> dict[tuple[bool, bool, bool], tuple[Select, Select]]:
+    """For each kind of row (every column, or the API's) and filter (by hashtag, by status):
+    the page of jobs with the count of all the filter finds beside every row (``listed``), and
+    that count alone. Module constants, so ``prepared_reads`` compiles each once."""
+    jobs = Job.__table__.c
+    statements = {}
+    for by_hashtag in (False, True):
+        for by_status in (False, True):
+            if by_hashtag:  # one hashtag's jobs, counted by index
+                count = select(func.count().label("listed")).select_from(Job.__table__).where(
+                    jobs.hashtag_key == bindparam("hashtag_key"))
+                if by_status:
+                    count = count.where(jobs.status == bindparam("status"))
+            else:  # every job: the triggers' per-status counts, a handful of rows
+                count = select(cast(func.coalesce(func.sum(JobCount.jobs), 0), Integer)
+                               .label("listed"))
+                if by_status:
+                    count = count.where(JobCount.status == bindparam("status"))
+            for every_column in (False, True):
+                columns = tuple(jobs) if every_column else _API_COLUMNS
+                page = select(*columns, count.scalar_subquery().label("listed"))
+                if by_hashtag:
+                    page = page.where(jobs.hashtag_key == bindparam("hashtag_key"))
+                if by_status:
+                    page = page.where(jobs.status == bindparam("status"))
+                page = (page.order_by(jobs.created_at.desc(), jobs.id.desc())
+                        .limit(bindparam("limit")).offset(bindparam("offset"))
+                        .execution_options(row_mixin=JobTotals))
+                statements[every_column, by_hashtag, by_status] = (page, count)
+    return statements
+
+
+_HISTORY = _history_statements()
 
 
 def empty_run_clause():

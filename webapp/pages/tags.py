@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from core.db import db
+from core.db import prepared_reads
 from core.hashtags import hashtag_key
 from core.models import Job
 from webapp import jobs as job_service
@@ -22,11 +22,13 @@ from webapp.wikipedia import topic_summary
 RUNS_PER_PAGE = 20
 
 
+_LATEST_SPELLING = (select(Job.hashtag).where(Job.hashtag_key == bindparam("hashtag_key"))
+                    .order_by(Job.created_at.desc()).limit(1))
+
+
 def display_name(hashtag: str) -> str:
     """The tag as people last typed it (``#MachineLearning`` rather than the URL's case)."""
-    latest = db.session.scalar(
-        select(Job.hashtag).where(Job.hashtag_key == hashtag_key(hashtag))
-        .order_by(Job.created_at.desc()).limit(1))
+    latest = prepared_reads().scalar(_LATEST_SPELLING, {"hashtag_key": hashtag_key(hashtag)})
     return latest or hashtag
 
 
