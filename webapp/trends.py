@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, String, bindparam, column, func, select, text
 
-from core.db import db
+from core.db import db, prepared_reads
 from core.hashtag_posts import hour_of, hour_start
 from core.hashtags import hashtag_key as key_of
 from core.models import HashtagHour, HashtagPost, Tweet, utcnow
@@ -66,13 +66,23 @@ def parse_bucket(value: str | None) -> str | None:
     return value
 
 
+# One hashtag's span, all sources (its page, on every view): compiled once (core.reads).
+_ONE_TAG_SPAN = (select(func.min(HashtagHour.hour).label("first"),
+                        func.max(HashtagHour.hour).label("last"))
+                 .where(HashtagHour.hashtag_key == bindparam("hashtag_key")))
+
+
 def data_span(hashtag_keys: list[str], source: str | None = None) -> tuple[int, int] | None:
     """The first and last hour holding posts of any of the hashtags."""
-    query = select(func.min(HashtagHour.hour), func.max(HashtagHour.hour)).where(
-        HashtagHour.hashtag_key.in_([key_of(k) for k in hashtag_keys]))
-    if source:
-        query = query.where(HashtagHour.source == source)
-    first, last = db.session.execute(query).one()
+    if len(hashtag_keys) == 1 and not source:
+        first, last = prepared_reads().first(
+            _ONE_TAG_SPAN, {"hashtag_key": key_of(hashtag_keys[0])})
+    else:
+        query = select(func.min(HashtagHour.hour), func.max(HashtagHour.hour)).where(
+            HashtagHour.hashtag_key.in_([key_of(k) for k in hashtag_keys]))
+        if source:
+            query = query.where(HashtagHour.source == source)
+        first, last = db.session.execute(query).one()
     return None if first is None else (first, last)
 
 
@@ -143,15 +153,28 @@ def summary(hashtag_key: str, period: TrendRange, source: str | None = None) -> 
     return {**now, "previous": before, "change": change}
 
 
+def _totals_statements() -> dict[bool, Select]:
+    """A hashtag's sums over a range of hours, all sources or one (``source``). Module
+    constants, so ``prepared_reads`` compiles each once: every tag page view reads two."""
+    query = (select(func.sum(HashtagHour.positive).label("positive"),
+                    func.sum(HashtagHour.neutral).label("neutral"),
+                    func.sum(HashtagHour.negative).label("negative"),
+                    func.sum(HashtagHour.score_sum).label("score_sum"))
+             .where(HashtagHour.hashtag_key == bindparam("hashtag_key"),
+                    HashtagHour.hour >= bindparam("first"), HashtagHour.hour < bindparam("last")))
+    return {False: query, True: query.where(HashtagHour.source == bindparam("source"))}
+
+
+_TOTALS = _totals_statements()
+
+
 def _totals(hashtag_key: str, period: TrendRange, source: str | None) -> dict[str, Any]:
     first, last = period.hours
-    query = select(func.sum(HashtagHour.positive), func.sum(HashtagHour.neutral),
-                   func.sum(HashtagHour.negative), func.sum(HashtagHour.score_sum)).where(
-        HashtagHour.hashtag_key == key_of(hashtag_key), HashtagHour.hour >= first,
-        HashtagHour.hour < last)
+    params = {"hashtag_key": key_of(hashtag_key), "first": first, "last": last}
     if source:
-        query = query.where(HashtagHour.source == source)
-    positive, neutral, negative, score_sum = db.session.execute(query).one()
+        params["source"] = source
+    positive, neutral, negative, score_sum = prepared_reads().first(
+        _TOTALS[bool(source)], params)
     total = (positive or 0) + (neutral or 0) + (negative or 0)
     return {
         "posts": total,
@@ -211,13 +234,13 @@ SELECT version,
        AS first_finished
 FROM versions WHERE version IS NOT NULL
 ORDER BY first_finished, version
-""")
+""").columns(column("version", String), column("first_finished"))
 
 
 def model_versions(hashtag_key: str) -> list[str]:
     """The model versions behind a hashtag's finished runs, oldest first."""
-    rows = db.session.execute(_MODEL_VERSIONS, {"key": key_of(hashtag_key)}).all()
-    return [row[0] for row in rows]
+    rows = prepared_reads().all(_MODEL_VERSIONS, {"key": key_of(hashtag_key)})
+    return [row.version for row in rows]
 
 
 def range_to_dict(period: TrendRange) -> dict[str, Any]:
