@@ -23,29 +23,25 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-AUTOCOMMIT_READS = "tagpulse_autocommit_reads"
+# Set on ``flask.g`` by webapp.read_only: this request's session reads (or writes one statement
+# at a time) in autocommit mode on PostgreSQL.
+AUTOCOMMIT = "tagpulse_autocommit"
 _AUTOCOMMIT_ENGINES = "tagpulse.autocommit_engines"
 
 
 class Session(FlaskSession):
-    """Flask-SQLAlchemy's session, which reads in autocommit mode on PostgreSQL when the
-    request asked for it (``webapp.read_only`` sets ``g.tagpulse_autocommit_reads``).
+    """Flask-SQLAlchemy's session, in autocommit mode on PostgreSQL when the request asked for
+    it (``g.tagpulse_autocommit``).
 
-    The mode is chosen when the session first needs a connection, not up front: a read-only
-    view that never touches the session (its reads are ``core.reads``) checks out nothing.
-    The autocommit engine shares the app's pool (``execution_options``), made once per engine.
+    The mode is taken when the session first needs a connection, not up front: a view that
+    never touches the session (its reads are ``core.reads``) checks out nothing. The
+    autocommit engine shares the app's pool; ``init_reads`` makes it once per app.
     """
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
-        if (bind is None and has_app_context() and g.get(AUTOCOMMIT_READS)
-                and isinstance(engine, Engine) and engine.dialect.name == "postgresql"):
-            engines = current_app.extensions.setdefault(_AUTOCOMMIT_ENGINES, {})
-            autocommit = engines.get(id(engine))
-            if autocommit is None or autocommit[0] is not engine:
-                autocommit = engines[id(engine)] = (
-                    engine, engine.execution_options(isolation_level="AUTOCOMMIT"))
-            return autocommit[1]
+        if bind is None and has_app_context() and g.get(AUTOCOMMIT):
+            return current_app.extensions[_AUTOCOMMIT_ENGINES].get(engine, engine)
         return engine
 
 
@@ -109,10 +105,16 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
 PREPARED_READS = "tagpulse.prepared_reads"
 
 
-def init_prepared_reads(app: Flask) -> None:
-    """The app's ``prepared_reads`` (``core.reads``), on the app's own pool."""
+def init_reads(app: Flask) -> None:
+    """The app's ``prepared_reads`` (``core.reads``), on the app's own pool, and on PostgreSQL
+    the autocommit view of that pool ``Session`` uses (``execution_options`` registers event
+    listeners: once per app, not per request)."""
     with app.app_context():
-        app.extensions[PREPARED_READS] = PreparedReads(db.engine)
+        engine = db.engine
+        app.extensions[PREPARED_READS] = PreparedReads(engine)
+        app.extensions[_AUTOCOMMIT_ENGINES] = (
+            {engine: engine.execution_options(isolation_level="AUTOCOMMIT")}
+            if engine.dialect.name == "postgresql" else {})
 
 
 def prepared_reads() -> PreparedReads:

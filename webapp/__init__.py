@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from core.db import db, init_prepared_reads, ping_after_idle
+from core.db import db, init_reads, ping_after_idle
 from core.instance import InstanceFolderError
 from core.sources import SOURCE_NAMES
 from webapp.accounts_cli import init_cli
@@ -50,7 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         ping_after_idle(db.engine, app.config["DB_PING_IDLE_SECONDS"])
-    init_prepared_reads(app)
+    init_reads(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     # First of the before-request hooks: it picks the database connection's mode.
     init_read_only(app)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from flask import Flask, g, request
 
-from core.db import AUTOCOMMIT_READS, db
+from core.db import AUTOCOMMIT, db
 
 # Most of these read through core.reads, outside the session, in autocommit mode already;
 # listed, whatever they still read through the session goes in autocommit mode too. A view
@@ -38,11 +38,11 @@ READ_ONLY_ENDPOINTS = frozenset({
 SINGLE_STATEMENT_WRITES = frozenset({"api.create_job"})
 
 
-def _autocommit_reads() -> None:
+def _choose_autocommit() -> None:
     if (request.endpoint in READ_ONLY_ENDPOINTS and request.method in ("GET", "HEAD")) or (
             request.endpoint in SINGLE_STATEMENT_WRITES and request.method == "POST"):
         # Taken up by core.db.Session when the session first needs a connection.
-        g.setdefault(AUTOCOMMIT_READS, True)
+        g.setdefault(AUTOCOMMIT, True)
 
 
 def init_read_only(app: Flask) -> None:
@@ -51,4 +51,4 @@ def init_read_only(app: Flask) -> None:
     can only be chosen before its first statement."""
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            app.before_request(_autocommit_reads)
+            app.before_request(_choose_autocommit)
