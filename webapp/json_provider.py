@@ -15,11 +15,14 @@ import orjson
 from flask.json.provider import DefaultJSONProvider
 
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+# What orjson writes anyway; ``response`` (every ``jsonify``) asks for exactly this.
+_COMPACT = (",", ":")
 
 
 class OrjsonProvider(DefaultJSONProvider):
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        if kwargs.keys() - {"default", "ensure_ascii", "sort_keys"}:  # indent, separators...
+        if (kwargs.keys() - {"default", "ensure_ascii", "sort_keys", "separators"}
+                or kwargs.get("separators", _COMPACT) != _COMPACT):  # indent, other separators
             return super().dumps(obj, **kwargs)
         try:
             return orjson.dumps(obj, default=self.default, option=_OPTIONS).decode()

@@ -56,6 +56,16 @@ def test_pretty_printing_stays_flasks(providers):
     assert fast.dumps({"a": 1}, indent=2) == flask_own.dumps({"a": 1}, indent=2)
 
 
+def test_compact_output_is_orjsons_and_the_same_as_flasks(providers):
+    fast, flask_own = providers
+    document = {"b": [1, 2], "a": {"x": None}}
+    assert fast.dumps(document, separators=(",", ":")) == \
+        flask_own.dumps(document, separators=(",", ":")) == '{"a":{"x":null},"b":[1,2]}'
+    # Other separators are Flask's to write.
+    assert fast.dumps(document, separators=(", ", ": ")) == \
+        flask_own.dumps(document, separators=(", ", ": "))
+
+
 def test_responses_use_it(tmp_path):
     from tests.support.apps import fresh_app
 
@@ -64,3 +74,9 @@ def test_responses_use_it(tmp_path):
         response = app.test_client().get("/api/jobs")
         assert response.status_code == 200
         assert response.get_json()["total"] == 0
+        with app.test_request_context():
+            from flask import jsonify
+
+            # jsonify asks for compact separators: orjson writes "é" as UTF-8, where the
+            # standard library (Flask's own path) would write the escape \u00e9.
+            assert jsonify({"word": "café"}).get_data() == '{"word":"café"}\n'.encode()
