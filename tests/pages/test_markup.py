@@ -87,3 +87,39 @@ def test_cached_job_lines_are_what_the_macro_renders(app, ctx):
         cached = render_template_string("{{ job_row_html(job) }}{{ job_row_html(job) }}",
                                         job=job)
     assert cached == direct + direct
+
+
+def _settings(form):
+    from flask import render_template_string
+
+    return render_template_string(
+        '{% from "trackers/_macros.html" import tracker_settings %}{{ tracker_settings(form) }}',
+        form=form)
+
+
+def test_cached_tracker_settings_are_what_the_macro_renders(app, ctx):
+    from flask import current_app
+    from werkzeug.datastructures import MultiDict
+
+    from webapp.pages.trackers import SETTINGS_CACHE, tracker_settings_html
+    from webapp.tracker_forms import TrackerForm
+
+    with app.test_request_context("/tags/same"):
+        fresh = TrackerForm(formdata=None, hashtag="same", source="sample")
+        direct = _settings(fresh)
+        assert tracker_settings_html(fresh) == direct
+        assert tracker_settings_html(TrackerForm(formdata=None, hashtag="other",
+                                                 source="sample")) == direct
+        assert len(current_app.extensions[SETTINGS_CACHE].html) == 1
+        # Other values, other HTML: what a form shows is part of the key.
+        fifty = TrackerForm(formdata=None, hashtag="same", source="sample", limit="50")
+        assert tracker_settings_html(fifty) == _settings(fifty) != direct
+        assert 'value="50"' in tracker_settings_html(fifty)
+        # A form with errors shows its own messages and is not kept.
+        wrong = TrackerForm(formdata=MultiDict({"hashtag": "same", "limit": "many",
+                                                "interval_minutes": "5"}), meta={"csrf": False})
+        assert not wrong.validate()
+        html = tracker_settings_html(wrong)
+        assert html == _settings(wrong)
+        assert "field--invalid" in html and wrong.limit.errors[0] in html
+        assert len(current_app.extensions[SETTINGS_CACHE].html) == 2
