@@ -89,37 +89,61 @@ def test_cached_job_lines_are_what_the_macro_renders(app, ctx):
     assert cached == direct + direct
 
 
-def _settings(form):
+def _direct(template, macro, form):
     from flask import render_template_string
 
     return render_template_string(
-        '{% from "trackers/_macros.html" import tracker_settings %}{{ tracker_settings(form) }}',
-        form=form)
+        f'{{% from "{template}" import {macro} %}}{{{{ {macro}(form) }}}}', form=form)
 
 
 def test_cached_tracker_settings_are_what_the_macro_renders(app, ctx):
     from flask import current_app
     from werkzeug.datastructures import MultiDict
 
-    from webapp.pages.trackers import SETTINGS_CACHE, tracker_settings_html
+    from webapp.pages.form_fields import CACHE, form_fields_html
     from webapp.tracker_forms import TrackerForm
+
+    def settings(form):
+        return form_fields_html("tracker_settings", form)
+
+    def direct(form):
+        return _direct("trackers/_macros.html", "tracker_settings", form)
 
     with app.test_request_context("/tags/same"):
         fresh = TrackerForm(formdata=None, hashtag="same", source="sample")
-        direct = _settings(fresh)
-        assert tracker_settings_html(fresh) == direct
-        assert tracker_settings_html(TrackerForm(formdata=None, hashtag="other",
-                                                 source="sample")) == direct
-        assert len(current_app.extensions[SETTINGS_CACHE].html) == 1
+        assert settings(fresh) == direct(fresh)
+        assert settings(TrackerForm(formdata=None, hashtag="other", source="sample")) == \
+            direct(fresh)
+        assert len(current_app.extensions[CACHE].html) == 1
         # Other values, other HTML: what a form shows is part of the key.
         fifty = TrackerForm(formdata=None, hashtag="same", source="sample", limit="50")
-        assert tracker_settings_html(fifty) == _settings(fifty) != direct
-        assert 'value="50"' in tracker_settings_html(fifty)
+        assert settings(fifty) == direct(fifty) != direct(fresh)
+        assert 'value="50"' in settings(fifty)
         # A form with errors shows its own messages and is not kept.
         wrong = TrackerForm(formdata=MultiDict({"hashtag": "same", "limit": "many",
                                                 "interval_minutes": "5"}), meta={"csrf": False})
         assert not wrong.validate()
-        html = tracker_settings_html(wrong)
-        assert html == _settings(wrong)
+        html = settings(wrong)
+        assert html == direct(wrong)
         assert "field--invalid" in html and wrong.limit.errors[0] in html
-        assert len(current_app.extensions[SETTINGS_CACHE].html) == 2
+        assert len(current_app.extensions[CACHE].html) == 2
+
+
+def test_cached_analyse_fields_follow_the_form(client, app, ctx):
+    from webapp.forms import AnalyseForm
+    from webapp.pages.form_fields import form_fields_html
+
+    with app.test_request_context("/"):
+        for values in ({}, {"hashtag": "love", "source": "sample"}, {"limit": "7"}):
+            form = AnalyseForm(formdata=None, **values)
+            assert form_fields_html("analyse_fields", form) == \
+                _direct("_macros.html", "analyse_fields", form)
+    # Through the page: a suggested hashtag fills the form, the next visit's form is empty
+    # again, and a refused submission shows its own error beside what was typed.
+    assert 'value="love"' in client.get("/?hashtag=love").get_data(as_text=True)
+    assert 'value="love"' not in client.get("/").get_data(as_text=True)
+    refused = client.post("/", data={"hashtag": "no spaces allowed", "limit": "20"})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'value="no spaces allowed"' in html and "field--invalid" in html
+    assert 'value="no spaces allowed"' not in client.get("/").get_data(as_text=True)

@@ -23,6 +23,7 @@ def csrf_failed(error: CSRFError):
 
 from webapp.pages import (  # noqa: E402,F401  (routes register on import)
     display,
+    form_fields,
     home,
     jobs,
     model,

@@ -6,8 +6,6 @@ their forms post here, and each post redirects back with a flash message.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup
 
 from core.models import Tracker
 from webapp import trackers as tracker_service
@@ -179,51 +176,6 @@ def new_tracker_form(hashtag: str | None) -> TrackerForm:
                        source=current_app.config["DEFAULT_SOURCE"])
 
 
-# The fields ``tracker_settings`` (templates/trackers/_macros.html) renders, hashtag and hidden
-# fields aside.
-SETTINGS_FIELDS = ("interval_minutes", "limit", "source", "negative_alert_percent",
-                   "alert_webhook_url", "alert_email", "enabled")
-SETTINGS_CACHE = "tagpulse.tracker_settings"
-SETTINGS_KEPT = 256
-
-
-def _render_settings(form: TrackerForm) -> Markup:
-    html = current_app.jinja_env.get_template("trackers/_macros.html").module.tracker_settings(form)
-    assert isinstance(html, Markup)  # autoescaped: what it interpolated is escaped already
-    return html
-
-
-@dataclass
-class _SettingsCache:
-    """Rendered settings by the values they show; the oldest goes first when full."""
-
-    html: dict[tuple, Markup] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def tracker_settings_html(form: TrackerForm) -> Markup:
-    """A tracker form's settings, rendered once per set of values: a hashtag's page shows a
-    fresh form on every visit, and WTForms' rendering of its seven fields (a string format per
-    HTML attribute) was a quarter of that page's time. A form with errors is rendered afresh
-    (its messages are its own). Each web process keeps the last ``SETTINGS_KEPT``."""
-    if any(form[name].errors for name in SETTINGS_FIELDS):
-        return _render_settings(form)
-    cache = current_app.extensions.get(SETTINGS_CACHE)
-    if cache is None:
-        cache = current_app.extensions.setdefault(SETTINGS_CACHE, _SettingsCache())
-    key = (tuple(form[name].data for name in SETTINGS_FIELDS),
-           tuple((choice.value, choice.label, choice.optgroup,
-                  tuple(sorted(choice.render_kw.items()))) for choice in form.source.choices))
-    html = cache.html.get(key)
-    if html is None:
-        html = _render_settings(form)
-        with cache.lock:
-            if len(cache.html) >= SETTINGS_KEPT:
-                del cache.html[next(iter(cache.html))]
-            cache.html[key] = html
-    return html
-
-
 def action_form() -> TrackerActionForm:
     return TrackerActionForm(formdata=None, next=request.full_path.rstrip("?"))
 
@@ -237,6 +189,5 @@ for name, value in {
     "new_tracker_form": new_tracker_form,
     "tracker_action_form": action_form,
     "tracker_every": every,
-    "tracker_settings_html": tracker_settings_html,
 }.items():
     trackers_pages_bp.add_app_template_global(value, name)
