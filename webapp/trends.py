@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, column, func, select, text
+from sqlalchemy import Select, String, bindparam, case, column, func, select, text
 
 from core.db import db, prepared_reads
 from core.hashtag_posts import hour_of, hour_start
@@ -144,8 +144,7 @@ def trend_points(hashtag_key: str, period: TrendRange,
 def summary(hashtag_key: str, period: TrendRange, source: str | None = None) -> dict[str, Any]:
     """Posts, positive and negative share and mean score over the range, and the same figures
     for the period of the same length before it with the change (None when either is empty)."""
-    now = _totals(hashtag_key, period, source)
-    before = _totals(hashtag_key, period.previous(), source)
+    now, before = _totals(hashtag_key, period, source)
     change = {}
     for name in ("posts", "positive_share", "negative_share", "mean_score"):
         a, b = now[name], before[name]
@@ -153,28 +152,41 @@ def summary(hashtag_key: str, period: TrendRange, source: str | None = None) -> 
     return {**now, "previous": before, "change": change}
 
 
+_COUNTS = ("positive", "neutral", "negative", "score_sum")
+
+
 def _totals_statements() -> dict[bool, Select]:
-    """A hashtag's sums over a range of hours, all sources or one (``source``). Module
-    constants, so ``prepared_reads`` compiles each once: every tag page view reads two."""
-    query = (select(func.sum(HashtagHour.positive).label("positive"),
-                    func.sum(HashtagHour.neutral).label("neutral"),
-                    func.sum(HashtagHour.negative).label("negative"),
-                    func.sum(HashtagHour.score_sum).label("score_sum"))
-             .where(HashtagHour.hashtag_key == bindparam("hashtag_key"),
-                    HashtagHour.hour >= bindparam("first"), HashtagHour.hour < bindparam("last")))
+    """A hashtag's sums over a range of hours [first, last) and over the range of the same
+    length before it [before, first), all sources or one (``source``), in one statement: every
+    tag page view reads both, and each round trip to the database costs about as much as the
+    sums. Module constants, so ``prepared_reads`` compiles each once."""
+    hour, first = HashtagHour.hour, bindparam("first")
+    sums = []
+    for name, in_range in (("", hour >= first), ("before_", hour < first)):
+        sums += [func.sum(case((in_range, getattr(HashtagHour, column)))).label(name + column)
+                 for column in _COUNTS]
+    query = select(*sums).where(HashtagHour.hashtag_key == bindparam("hashtag_key"),
+                                hour >= bindparam("before"), hour < bindparam("last"))
     return {False: query, True: query.where(HashtagHour.source == bindparam("source"))}
 
 
 _TOTALS = _totals_statements()
 
 
-def _totals(hashtag_key: str, period: TrendRange, source: str | None) -> dict[str, Any]:
+def _totals(hashtag_key: str, period: TrendRange,
+            source: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The range's figures and those of the period of the same length before it."""
     first, last = period.hours
-    params = {"hashtag_key": key_of(hashtag_key), "first": first, "last": last}
+    before, _ = period.previous().hours
+    params = {"hashtag_key": key_of(hashtag_key), "before": before, "first": first,
+              "last": last}
     if source:
         params["source"] = source
-    positive, neutral, negative, score_sum = prepared_reads().first(
-        _TOTALS[bool(source)], params)
+    row = prepared_reads().first(_TOTALS[bool(source)], params)
+    return _figures(*row[:4]), _figures(*row[4:])
+
+
+def _figures(positive, neutral, negative, score_sum) -> dict[str, Any]:
     total = (positive or 0) + (neutral or 0) + (negative or 0)
     return {
         "posts": total,

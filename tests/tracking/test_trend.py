@@ -203,3 +203,35 @@ def test_posts_left_unscored_for_their_language_are_not_in_the_trend_until_score
         [point] = client.get("/api/tags/kaffee/trend?bucket=day").get_json()["points"]
         assert point["total"] == 4
         assert as_recount([point]) == recount("kaffee", 24)
+
+
+@pytest.mark.parametrize("source", [None, "sample", "x"])
+def test_summary_and_its_previous_period_equal_the_trend_points(stored, source):
+    """The page's figures for a range and for the range of the same length before it (read
+    in one statement) are the sums of the trend's own points over each."""
+    from datetime import UTC, datetime
+
+    from webapp.trends import TrendRange, summary, trend_points
+
+    def sums(points):
+        total = sum(p["total"] for p in points)
+        return {"posts": total,
+                "positive_share": sum(p["positive"] for p in points) / total if total else None,
+                "negative_share": sum(p["negative"] for p in points) / total if total else None}
+
+    # The posts span 2026-02-28 12:00 to about 03-02 04:00: a range over the second day, and
+    # before it the first, each holding some of them.
+    period = TrendRange(datetime(2026, 3, 1, 6, tzinfo=UTC),
+                        datetime(2026, 3, 2, 6, tzinfo=UTC), "hour")
+    with stored.app_context():
+        figures = summary("python", period, source)
+        now, before = (sums(trend_points("python", p, source))
+                       for p in (period, period.previous()))
+    for name in ("posts", "positive_share", "negative_share"):
+        assert figures[name] == pytest.approx(now[name])
+        assert figures["previous"][name] == pytest.approx(before[name])
+    if source != "x":
+        assert figures["posts"] and figures["previous"]["posts"]
+        assert figures["posts"] + figures["previous"]["posts"] <= 95
+    else:
+        assert figures["posts"] == figures["previous"]["posts"] == 0
