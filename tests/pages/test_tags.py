@@ -22,6 +22,9 @@ def test_tag_page_lists_every_run_of_the_hashtag_in_any_case(client, ctx):
     runs = re.findall(r'href="/jobs/(\d+)"', html.split('id="runs-title"', 1)[1])
     assert runs == [str(second.id), str(first.id)]
     assert "2 analyses so far" in html
+    # Past the last page there is no run to read the spelling from: it is read on its own.
+    past = client.get("/tags/PYTHON?page=3").get_data(as_text=True)
+    assert '<h1 class="page-title">#Python</h1>' in past
 
 
 def test_tag_page_says_when_runs_were_scored_by_different_models(client, ctx):

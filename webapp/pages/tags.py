@@ -23,7 +23,7 @@ RUNS_PER_PAGE = 20
 
 
 _LATEST_SPELLING = (select(Job.hashtag).where(Job.hashtag_key == bindparam("hashtag_key"))
-                    .order_by(Job.created_at.desc()).limit(1))
+                    .order_by(Job.created_at.desc(), Job.id.desc()).limit(1))
 
 
 def display_name(hashtag: str) -> str:
@@ -34,9 +34,11 @@ def display_name(hashtag: str) -> str:
 
 @pages_bp.get("/tags/<tag>")
 def tag(tag: str):
-    hashtag = display_name(parse_hashtag(tag, "tag"))
+    typed = parse_hashtag(tag, "tag")
     page, _ = page_args(request.args)
-    runs = job_service.list_jobs(hashtag=hashtag, page=page, per_page=RUNS_PER_PAGE)
+    runs = job_service.list_jobs(hashtag=typed, page=page, per_page=RUNS_PER_PAGE)
+    # The newest run carries the tag as last typed: the first page needs no read for it.
+    hashtag = runs.jobs[0].hashtag if page == 1 and runs.jobs else display_name(typed)
     form = AnalyseForm(formdata=None, hashtag=hashtag)
     choice = choose_range(request.args, [hashtag])
     return render_template("tags/tag.html", hashtag=hashtag, hashtag_key=hashtag_key(hashtag),
