@@ -107,3 +107,38 @@ def test_every_post_form_on_the_pages_carries_a_token(secure_app, ids):
             assert form["token"], f"form posting to {form['action']} on {path} has no token"
         seen += len(parser.forms)
     assert seen >= 4
+
+
+class FormFields(HTMLParser):
+    """The hidden inputs of the form posting to ``action``."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action, self.fields, self._inside = action, {}, False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self._inside = attributes.get("action") == self.action
+        if tag == "input" and self._inside and attributes.get("type") == "hidden":
+            self.fields[attributes["name"]] = attributes.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._inside = False
+
+
+def test_a_hashtag_pages_analyse_button_posts_a_valid_form(secure_app, ids):
+    """The button's form is written out in the template: posted as the page has it, with its
+    token, it starts a run of the hashtag with the home form's defaults."""
+    client = secure_app.test_client()
+    parser = FormFields("/")
+    parser.feed(client.get("/tags/python").get_data(as_text=True))
+    assert set(parser.fields) == {"csrf_token", "hashtag", "limit", "source"}
+    jobs_before, _ = counts(secure_app)
+    response = client.post("/", data=parser.fields)
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    assert counts(secure_app)[0] == jobs_before + 1
+    with secure_app.app_context():
+        job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
+        assert (job.hashtag_key, job.tweet_limit, job.source) == ("python", 100, "sample")

@@ -12,11 +12,10 @@ from webapp import jobs as job_service
 from webapp.api.params import page_args
 from webapp.api.tags import compared_tags
 from webapp.extensions import limiter
-from webapp.forms import AnalyseForm
 from webapp.pages import pages_bp
 from webapp.pages.dashboard import RANGE_NAMES, choose_range, dashboard, tiles
 from webapp.trends import model_versions, summary
-from webapp.validation import ValidationError, parse_hashtag
+from webapp.validation import DEFAULT_LIMIT, ValidationError, parse_hashtag
 from webapp.wikipedia import topic_summary
 
 RUNS_PER_PAGE = 20
@@ -39,11 +38,13 @@ def tag(tag: str):
     runs = job_service.list_jobs(hashtag=typed, page=page, per_page=RUNS_PER_PAGE)
     # The newest run carries the tag as last typed: the first page needs no read for it.
     hashtag = runs.jobs[0].hashtag if page == 1 and runs.jobs else display_name(typed)
-    form = AnalyseForm(formdata=None, hashtag=hashtag)
     choice = choose_range(request.args, [hashtag])
+    # "Analyse now" posts the home page's form with its defaults, written out in the template
+    # rather than built as a form on every view.
     return render_template("tags/tag.html", hashtag=hashtag, hashtag_key=hashtag_key(hashtag),
                            runs=runs, run_items=job_service.collapse_empty_runs(runs.jobs),
-                           form=form, models=model_versions(hashtag), choice=choice,
+                           default_limit=DEFAULT_LIMIT, models=model_versions(hashtag),
+                           choice=choice,
                            range_names=RANGE_NAMES, board=dashboard(hashtag, choice))
 
 
