@@ -162,9 +162,9 @@ def _totals_statements() -> dict[bool, Select]:
     sums. Module constants, so ``prepared_reads`` compiles each once."""
     hour, first = HashtagHour.hour, bindparam("first")
     sums = []
-    for name, in_range in (("", hour >= first), ("before_", hour < first)):
-        sums += [func.sum(case((in_range, getattr(HashtagHour, column)))).label(name + column)
-                 for column in _COUNTS]
+    for prefix, in_range in (("", hour >= first), ("before_", hour < first)):
+        sums += [func.sum(case((in_range, getattr(HashtagHour, count)))).label(prefix + count)
+                 for count in _COUNTS]
     query = select(*sums).where(HashtagHour.hashtag_key == bindparam("hashtag_key"),
                                 hour >= bindparam("before"), hour < bindparam("last"))
     return {False: query, True: query.where(HashtagHour.source == bindparam("source"))}

@@ -52,7 +52,7 @@ def _shown(form: FlaskForm, names: tuple[str, ...]) -> tuple:
         choices = getattr(field_, "choices", None)
         shown.append((name, field_.data, None if choices is None else tuple(
             (choice.value, choice.label, choice.optgroup,
-             tuple(sorted(choice.render_kw.items()))) for choice in field_.choices)))
+             tuple(sorted(choice.render_kw.items()))) for choice in choices)))
     return tuple(shown)
 
 
