@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import psutil
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
-from core.db import db
+from core.db import db, prepared_reads
 from core.hashtags import hashtag_key
 from core.models import Job, utcnow
 from core.queue import publish_job
@@ -109,10 +109,32 @@ def holder_is_alive_here(token: str | None) -> bool:
 
 # --- creating -------------------------------------------------------------------------------
 
+# A job someone submitted, as one statement (``queue_job``); the columns left out take their
+# model defaults (zero counts), filled in when the statement is compiled.
+_QUEUE_JOB = insert(Job.__table__).values(
+    hashtag=bindparam("hashtag"), hashtag_key=bindparam("hashtag_key"),
+    source=bindparam("source"), tweet_limit=bindparam("limit"), lang=bindparam("lang"),
+    status=QUEUED, created_by=bindparam("created_by"), created_at=bindparam("now"),
+    published_at=bindparam("now"),
+).returning(Job.__table__.c.id)
+
+
+def queue_job(*, hashtag: str, source: str, limit: int, now: datetime, lang: str = "en",
+              created_by: int | None = None) -> int:
+    """Record a queued job, committed at once, and return its id: the one statement of a
+    submission (``core.reads``' prepared write, not the ORM's unit of work, which was a third
+    of a submission's time). Publishing it is the caller's next step (``publish``)."""
+    (row,) = prepared_reads().write(_QUEUE_JOB, {
+        "hashtag": hashtag, "hashtag_key": hashtag_key(hashtag), "source": source,
+        "limit": limit, "lang": lang, "created_by": created_by, "now": now})
+    return row.id
+
+
 def new_job(*, hashtag: str, source: str, limit: int, now: datetime,
             tracker_id: int | None = None, scheduled_for: datetime | None = None,
             since_id: str | None = None, lang: str = "en") -> Job:
-    """A queued job added to the session (not committed: dispatch commits it with its slot)."""
+    """A queued job added to the session (not committed: dispatch commits it with its slot;
+    ``queue_job`` is the same row written and committed on its own)."""
     job = Job(hashtag=hashtag, hashtag_key=hashtag_key(hashtag), source=source,
               tweet_limit=limit, lang=lang, status=QUEUED, tracker_id=tracker_id,
               scheduled_for=scheduled_for, since_id=since_id, created_at=now, published_at=now)

@@ -8,6 +8,8 @@ import uuid
 
 from flask import current_app
 
+from core.broker import RedisTaskPublisher
+
 log = logging.getLogger(__name__)
 
 ANALYZE_JOB_TASK = "tagpulse.analyze_job"
@@ -21,22 +23,38 @@ JOBS_QUEUE = "celery"
 # consumes both queues.
 SHORT_QUEUE = "short"
 
+JOB_PUBLISHER = "tagpulse.job_publisher"
+
 
 def publish_job(job_id: int) -> bool:
     """Hand the job's message to the broker. False (logged, not raised) when it is unreachable;
     the caller records that on the job so the reaper publishes it later."""
     celery = current_app.extensions["celery"]
+    task_id = f"job-{job_id}-{uuid.uuid4().hex[:8]}"
+    publisher = _publisher(celery)
     try:
-        task_id = f"job-{job_id}-{uuid.uuid4().hex[:8]}"
-        # No one waits on this task's result (the job row is the truth): without ignore_result
-        # every publish also subscribed to, then left, a result channel on the broker: two more
-        # round trips per submission, under a lock shared by every web thread.
-        celery.send_task(ANALYZE_JOB_TASK, args=[job_id], task_id=task_id, ignore_result=True)
+        if publisher is not None:
+            publisher.publish(ANALYZE_JOB_TASK, [job_id], task_id=task_id, queue=JOBS_QUEUE)
+        else:
+            # No one waits on this task's result (the job row is the truth): without
+            # ignore_result every publish also subscribed to, then left, a result channel.
+            celery.send_task(ANALYZE_JOB_TASK, args=[job_id], task_id=task_id,
+                             ignore_result=True)
     except Exception as exc:  # broker unreachable: the job row is safe in the database
         log.warning("could not publish job %s (%s: %s); the reaper will retry",
                     job_id, type(exc).__name__, exc)
         return False
     return True
+
+
+def _publisher(celery) -> RedisTaskPublisher | None:
+    """The direct publisher for the broker Celery is configured with now (made on first use and
+    kept per app), or None where that broker needs ``send_task``."""
+    url = celery.conf.broker_url
+    made = current_app.extensions.get(JOB_PUBLISHER)
+    if made is None or made[0] != url:
+        made = current_app.extensions[JOB_PUBLISHER] = (url, RedisTaskPublisher.for_celery(celery))
+    return made[1]
 
 
 def publish_alert_delivery(delivery_id: int) -> bool:

@@ -26,24 +26,25 @@ SORTS = {
 }
 
 
-def create_job(request: JobRequest, *, created_by: int | None = None) -> Job:
+@dataclass(frozen=True)
+class QueuedJob:
+    """A job just submitted: what the answer to its submission says."""
+
+    id: int
+    status: str = lifecycle.QUEUED
+
+
+def create_job(request: JobRequest, *, created_by: int | None = None) -> QueuedJob:
     """Record a queued job and hand it to the broker; the row exists even if the broker is down
-    (then the job says so, and the reaper hands it over when the broker answers). The job
-    returned is detached, as it was written: read it again for what changed since."""
+    (then the job says so, and the reaper hands it over when the broker answers)."""
     # Every way of creating a job passes here (API, forms, "Run it again", seed endpoints):
     # a source without its settings is refused before anything is queued.
     require_configured(request.source, current_app.config)
-    now = utcnow()
-    job = lifecycle.new_job(hashtag=request.hashtag, source=request.source,
-                            limit=request.limit, now=now, lang=request.lang)
-    job.created_by = created_by
-    db.session.flush()
-    # Detached before the commit, the job keeps what was just written: the caller answers with
-    # its id and status without reading the row back (a commit expires what it holds).
-    db.session.expunge(job)
-    db.session.commit()
-    lifecycle.publish(job.id)
-    return job
+    job_id = lifecycle.queue_job(hashtag=request.hashtag, source=request.source,
+                                 limit=request.limit, now=utcnow(), lang=request.lang,
+                                 created_by=created_by)
+    lifecycle.publish(job_id)
+    return QueuedJob(job_id)
 
 
 def get_job(job_id: int) -> Job | None:

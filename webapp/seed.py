@@ -19,6 +19,7 @@ from core.models import LABELS, Job
 from webapp import jobs as job_service
 from webapp.authz import acting_user_id
 from webapp.extensions import csrf, limit_job_submissions
+from webapp.jobs import QueuedJob
 from webapp.scoring import score_texts
 from webapp.validation import JobRequest, ValidationError, parse_int, parse_text
 from webapp.waiting import waiting_slot
@@ -86,7 +87,7 @@ def wait_for_job(job_id: int, timeout: float) -> Job | None:
         delay = min(delay * 1.5, 0.5)
 
 
-def _unfinished(job: Job, status: int, message: str, *, respond_async: bool = False):
+def _unfinished(job: Job | QueuedJob, status: int, message: str, *, respond_async: bool = False):
     """The job's state and where to follow it: 202 as ``POST /api/jobs`` answers, or 504."""
     url = url_for("api.get_job", job_id=job.id)
     body = {"id": job.id, "status": job.status, "url": url, "page_url": f"/jobs/{job.id}"}

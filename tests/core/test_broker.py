@@ -1,0 +1,102 @@
+"""A job's message pushed straight onto Redis (``core.broker``) is the one Celery's ``send_task``
+pushes, on the embedded broker's unix socket and on a Redis server over TCP; other brokers keep
+``send_task``. (A real worker running these messages: tests/worker/test_jobs_end_to_end.py.)"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+import redis
+from celery import Celery
+
+from core.broker import RedisTaskPublisher
+from core.queue import ANALYZE_JOB_TASK, JOBS_QUEUE, publish_job
+from tests.support.apps import fresh_app
+from tests.support.env import temporary_redis_db
+from tests.support.faults import free_port
+
+
+@pytest.fixture(params=["embedded", "tcp"])
+def app(request, tmp_path):
+    if request.param == "embedded":
+        with fresh_app(tmp_path / "instance") as app:
+            yield app
+        return
+    with temporary_redis_db() as url, fresh_app(tmp_path / "instance",
+                                                env={"REDIS_URL": url}) as app:
+        yield app
+
+
+def _broker(app) -> redis.Redis:
+    return RedisTaskPublisher.for_celery(app.extensions["celery"]).client
+
+
+def _pushed(client: redis.Redis) -> dict:
+    (raw,) = client.lrange(JOBS_QUEUE, 0, -1)
+    client.delete(JOBS_QUEUE)
+    return json.loads(raw)
+
+
+def test_the_message_is_the_one_send_task_pushes(app):
+    celery = app.extensions["celery"]
+    publisher = RedisTaskPublisher.for_celery(celery)
+    assert publisher is not None
+    client = publisher.client
+    client.delete(JOBS_QUEUE)
+    with app.app_context():
+        celery.send_task(ANALYZE_JOB_TASK, args=[7], task_id="job-7-0a1b2c3d",
+                         ignore_result=True)
+    by_celery = _pushed(client)
+    publisher.publish(ANALYZE_JOB_TASK, [7], task_id="job-7-0a1b2c3d", queue=JOBS_QUEUE)
+    direct = _pushed(client)
+    # Each message gets its own delivery tag; everything else is the same, field for field.
+    assert by_celery["properties"].pop("delivery_tag") != direct["properties"].pop(
+        "delivery_tag")
+    assert direct == by_celery
+    assert direct["headers"]["task"] == ANALYZE_JOB_TASK
+    # The body is Celery's protocol 2: [args, kwargs, embed].
+    assert json.loads(base64.b64decode(direct["body"]))[:2] == [[7], {}]
+
+
+def test_publish_job_goes_straight_to_redis(app):
+    client = _broker(app)
+    client.delete(JOBS_QUEUE)
+    with app.app_context():
+        assert publish_job(42)
+    message = _pushed(client)
+    assert message["headers"]["id"].startswith("job-42-")
+    assert message["properties"]["delivery_info"] == {"exchange": "", "routing_key": "celery"}
+
+
+def test_an_unreachable_broker_fails_fast_and_the_job_waits_for_the_reaper(app):
+    app.extensions["celery"].conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    with app.app_context():
+        start = time.monotonic()
+        assert publish_job(5) is False
+    # Two retries with a short backoff, as Celery's publish retry policy: a web request waits
+    # well under a second, not a socket timeout.
+    assert time.monotonic() - start < 1.5
+
+
+@pytest.mark.parametrize("url, options", [
+    ("amqp://guest@127.0.0.1//", {}),
+    ("memory://", {}),
+    ("redis://127.0.0.1:6379/0?ssl_cert_reqs=required", {}),
+    ("redis://127.0.0.1:6379/0", {"visibility_timeout": 300, "global_keyprefix": "tp:"}),
+    ("redis://127.0.0.1:6379/0", {"priority_steps": [0, 5]}),
+])
+def test_brokers_it_does_not_cover_keep_send_task(url, options):
+    celery = Celery("t", broker=url)
+    celery.conf.broker_transport_options = options
+    assert RedisTaskPublisher.for_celery(celery) is None
+
+
+def test_a_unix_socket_broker_is_reached_through_its_path():
+    celery = Celery("t", broker="redis+socket:///run/tagpulse/redis.sock")
+    celery.conf.broker_transport_options = {"visibility_timeout": 300}
+    publisher = RedisTaskPublisher.for_celery(celery)
+    kwargs = publisher.client.connection_pool.connection_kwargs
+    assert kwargs["path"] == "/run/tagpulse/redis.sock"
