@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -73,11 +74,12 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
     A tweet already linked to the job is not counted twice.
     """
     unique = list({t.source_id: t for t in tweets}.values())
+    texts = {t.source_id: readable(t.text) for t in unique}
     known = stored_tweets(job.source, [t.source_id for t in unique])
     # A stored tweet keeps the language it was stored with, so these counts agree with the
     # final recount from the rows (``job_totals``).
     langs = {t.source_id: known[t.source_id].lang if t.source_id in known
-             else post_language(t.lang, html.unescape(t.text)) for t in unique}
+             else post_language(t.lang, texts[t.source_id]) for t in unique}
     wanted = {t.source_id for t in unique if scored_in(job.lang, langs[t.source_id])}
     new = [t for t in unique if t.source_id not in known]
     to_score = [t for t in new if t.source_id in wanted]
@@ -85,17 +87,19 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
     stale = [t for t in unique if t.source_id in known and t.source_id in wanted
              and known[t.source_id].model_version != model_version]
     batch = to_score + stale
-    predictions = score([html.unescape(t.text) for t in batch]) if batch else []
+    predictions = score([texts[t.source_id] for t in batch]) if batch else []
     scores = [_score_columns(p, model_version) for p in predictions]
     stored_at = utcnow()
     rows = [(t, columns) for t, columns in zip(to_score, scores[:len(to_score)], strict=True)]
     rows += [(t, _NO_SCORE) for t in unscored]
     known.update(insert_tweets([
         {
-            "source": job.source, "source_id": t.source_id, "username": t.username[:100],
-            # Sources send HTML-escaped text (&amp;): store what was written, escape on display.
-            "text": html.unescape(t.text), "url": t.url, "created_at": t.created_at,
-            "content_warning": t.content_warning, "lang": langs[t.source_id], **columns,
+            "source": job.source, "source_id": t.source_id,
+            "username": without_lone_surrogates(t.username[:100]),
+            "text": texts[t.source_id], "url": t.url, "created_at": t.created_at,
+            "content_warning": (None if t.content_warning is None
+                                else without_lone_surrogates(t.content_warning)),
+            "lang": langs[t.source_id], **columns,
             "stored_at": stored_at,
         }
         for t, columns in rows
@@ -127,6 +131,24 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
     return PageResult(
         scored=[t for t in newly if t.source_id in wanted and t.label is not None],
         skipped_language=sum(1 for t in newly if t.source_id not in wanted))
+
+
+# A UTF-16 surrogate on its own: in a Python string every surrogate is one, since a valid pair
+# decodes to the character it encodes.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate (half of an emoji's pair, from a source that cut the
+    text by UTF-16 code units) replaced by U+FFFD: neither database stores one, and one such
+    post failed its whole job."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def readable(text: str) -> str:
+    """What is stored and scored of a post's text. Sources send HTML-escaped text (``&amp;``):
+    store what was written, escape on display."""
+    return without_lone_surrogates(html.unescape(text))
 
 
 @dataclass(frozen=True)

@@ -152,3 +152,23 @@ def test_posts_scored_by_an_earlier_model_are_scored_again_when_seen(app):
         earlier = db.session.get(Job, before)  # the earlier run keeps what it reported
         assert (earlier.negative, earlier.neutral, earlier.positive) == old_counts
         assert earlier.model_version == "old-model"
+
+
+def test_a_post_with_a_broken_emoji_is_stored_with_a_replacement_character(database_app):
+    # A lone UTF-16 surrogate (half of an emoji's pair, as a source that cuts text by code
+    # units sends it) cannot be stored by either database; it must not fail the whole job.
+    from tests.tracking.conftest import score_by_length
+
+    broken = FetchedTweet(source_id="8", username="half\ud83d", text="great day \ud83d &amp; more",
+                          created_at=NOW, content_warning="cw \udca9", lang="en")
+    fine = FetchedTweet(source_id="9", username="someone", text="a fine day", created_at=NOW,
+                        lang="en")
+    with database_app.app_context():
+        job_id = make_job("food")
+        outcome = pipeline.run_job(job_id, source=OnePageSource([broken, fine]),
+                                   score=score_by_length, model_version="t")
+        assert outcome.status == "done" and outcome.total == 2
+        stored = db.session.scalars(select(Tweet).order_by(Tweet.source_id)).all()
+        assert [(t.text, t.username, t.content_warning) for t in stored] == [
+            ("great day \ufffd & more", "half\ufffd", "cw \ufffd"),
+            ("a fine day", "someone", None)]
