@@ -141,8 +141,10 @@ class PreparedReads:
         values = read.defaults
         if params:
             converters = read.converters
-            values = {**values, **{name: converters[name](value) if name in converters else value
-                                   for name, value in params.items()}}
+            if converters:  # only statements with such parameters pay for the lookups
+                params = {name: converters[name](value) if name in converters else value
+                          for name, value in params.items()}
+            values = {**values, **params}
         if read.positional is not None:
             values = tuple(values[name] for name in read.positional)
         dialect = self.engine.dialect
