@@ -8,11 +8,12 @@ own (``app.amqp.as_task_v2``: the headers and body a worker expects), wrapped in
 kombu's Redis transport writes (base64 body, delivery info, a delivery tag), and pushed by one
 long-lived, thread-safe redis-py client: 100–120 µs (both measured in one process, in turn).
 
-Used only where that envelope is what kombu would write: a ``redis://``, ``rediss://`` or
-``redis+socket://`` broker without URL options, JSON messages, and no transport option but the
-visibility timeout (which only consumers read). Otherwise ``for_celery`` returns None and
-callers use ``send_task``. ``tests/core/test_broker.py`` compares the two messages field by
-field, and a real worker runs every job the tests submit.
+Used only where that envelope is what kombu would write and the connection is the one kombu
+would open: a ``redis://`` or ``redis+socket://`` broker without URL options or TLS settings
+(a ``rediss://`` broker keeps kombu, which applies ``broker_use_ssl``), JSON messages, and no
+transport option but the visibility timeout (which only consumers read). Otherwise
+``for_celery`` returns None and callers use ``send_task``. ``tests/core/test_broker.py``
+compares the two messages field by field, and a real worker runs every job the tests submit.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from kombu.utils.json import dumps as envelope_json
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-SCHEMES = ("redis", "rediss", "redis+socket")
+SCHEMES = ("redis", "redis+socket")
 # Transport options that concern consumers only: publishing is the same with or without them.
 CONSUMER_ONLY_OPTIONS = frozenset({"visibility_timeout"})
 # A web request publishes: it must not hang on a broker that stopped answering. As Celery's
@@ -58,7 +59,7 @@ class RedisTaskPublisher:
         conf = celery.conf
         url = conf.broker_url or ""
         scheme, _, rest = url.partition("://")
-        if (scheme not in SCHEMES or "?" in rest or conf.task_always_eager
+        if (scheme not in SCHEMES or "?" in rest or conf.broker_use_ssl or conf.task_always_eager
                 or conf.task_serializer != "json"
                 or set(conf.broker_transport_options or {}) - CONSUMER_ONLY_OPTIONS):
             return None

@@ -84,7 +84,8 @@ def test_an_unreachable_broker_fails_fast_and_the_job_waits_for_the_reaper(app):
 @pytest.mark.parametrize("url, options", [
     ("amqp://guest@127.0.0.1//", {}),
     ("memory://", {}),
-    ("redis://127.0.0.1:6379/0?ssl_cert_reqs=required", {}),
+    ("redis://127.0.0.1:6379/0?health_check_interval=5", {}),
+    ("rediss://127.0.0.1:6380/0", {}),
     ("redis://127.0.0.1:6379/0", {"visibility_timeout": 300, "global_keyprefix": "tp:"}),
     ("redis://127.0.0.1:6379/0", {"priority_steps": [0, 5]}),
 ])
