@@ -106,12 +106,14 @@ PREPARED_READS = "tagpulse.prepared_reads"
 
 
 def init_reads(app: Flask) -> None:
-    """The app's ``prepared_reads`` (``core.reads``), on the app's own pool, and on PostgreSQL
-    the autocommit view of that pool ``Session`` uses (``execution_options`` registers event
+    """The app's ``prepared_reads`` (``core.reads``: on PostgreSQL a connection per thread made
+    through the app's engine, on SQLite the app's pool), and on PostgreSQL the autocommit view of
+    the pool that ``Session`` uses (``execution_options`` registers event
     listeners: once per app, not per request)."""
     with app.app_context():
         engine = db.engine
-        app.extensions[PREPARED_READS] = PreparedReads(engine)
+        app.extensions[PREPARED_READS] = PreparedReads(
+            engine, ping_idle_seconds=app.config["DB_PING_IDLE_SECONDS"])
         app.extensions[_AUTOCOMMIT_ENGINES] = (
             {engine: engine.execution_options(isolation_level="AUTOCOMMIT")}
             if engine.dialect.name == "postgresql" else {})

@@ -1,11 +1,12 @@
-"""Prepared reads: a Core ``select`` compiled once per engine, run on a raw pooled connection.
+"""Prepared reads: a Core ``select`` compiled once per engine, run on a raw driver connection.
 
 For the few reads every page and poller repeats (a job's status, the API's history). On those,
 SQLAlchemy's execution path (a ``Connection`` per call, the compiled-cache lookup, the driver's
 description of every column, a ``Row`` per result) was two thirds of a job lookup's Python time,
 for a statement that never changes. Here the statement is compiled once, its result columns get
 SQLAlchemy's own converters once (SQLite's timestamps, the UTC type), and each call is the
-driver's ``execute`` and ``fetchall`` on a pooled connection. Statements stay Core expressions:
+driver's ``execute`` and ``fetchall`` (on PostgreSQL on the thread's own autocommit connection,
+``core.thread_connections``; on SQLite on a pooled one). Statements stay Core expressions:
 the SQL is SQLAlchemy's, per dialect, never written by hand.
 
 The same path runs the one write every submission makes, a job's ``INSERT … RETURNING``
@@ -21,6 +22,8 @@ from typing import Any
 
 from sqlalchemy import Insert, Select
 from sqlalchemy.engine import Engine
+
+from core.thread_connections import ThreadConnections
 
 Processor = Callable[[Any], Any] | None
 Statement = Select | Insert
@@ -103,18 +106,19 @@ MAX_STATEMENTS = 64
 
 class PreparedReads:
     """Compiled statements for one engine (each app has its own), and the raw-connection call
-    that runs them on the engine's own pool.
+    that runs them.
 
-    On PostgreSQL the connection is in autocommit mode for the read, so the statement goes
-    without BEGIN and ROLLBACK around it (three round trips instead of one), and back in the
-    pool's mode before it is returned. Either switch is a flag in psycopg, with no round trip.
-    SQLite's driver begins no transaction for a read anyway; for a ``write`` it does, and the
-    write commits it.
+    On PostgreSQL each thread runs them on a connection of its own that stays in autocommit
+    mode (``core.thread_connections``): the statement goes without BEGIN and ROLLBACK around it
+    (three round trips instead of one), and without a pool checkout or a mode switch either.
+    On SQLite they run on a connection from the engine's pool: its driver begins no transaction
+    for a read anyway; for a ``write`` it does, and the write commits it.
     """
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, ping_idle_seconds: float = 1.0):
         self.engine = engine
-        self._autocommit = engine.dialect.name == "postgresql"
+        self._threads = (ThreadConnections(engine, ping_idle_seconds)
+                         if engine.dialect.name == "postgresql" else None)
         self._compiled: dict[int, CompiledRead] = {}
 
     def _compile(self, statement: Statement) -> CompiledRead:
@@ -131,8 +135,8 @@ class PreparedReads:
 
     def write(self, statement: Insert, params: Mapping[str, Any] | None = None) -> list:
         """Run one write statement (an ``INSERT … RETURNING``) as a transaction of its own,
-        committed before this returns, on a pooled connection beside the request's session:
-        it sees nothing the session has not committed. Returns the RETURNING rows."""
+        committed before this returns, on a connection beside the request's session: it sees
+        nothing the session has not committed. Returns the RETURNING rows."""
         return self._run(statement, params, commit=True)
 
     def _run(self, statement: Statement, params: Mapping[str, Any] | None, *,
@@ -147,33 +151,10 @@ class PreparedReads:
             values = {**values, **params}
         if read.positional is not None:
             values = tuple(values[name] for name in read.positional)
-        dialect = self.engine.dialect
-        fairy = self.engine.raw_connection()
-        try:
-            if self._autocommit:
-                dialect.set_isolation_level(fairy.dbapi_connection, "AUTOCOMMIT")
-            cursor = fairy.cursor()
-            try:
-                cursor.execute(read.sql, values)
-                if read.processors is None:
-                    read.processors = tuple(
-                        (i, process) for i, process in enumerate(result_processors(
-                            statement, self.engine, cursor.description)) if process)
-                raw_rows = cursor.fetchall()
-                if commit and not self._autocommit:
-                    fairy.dbapi_connection.commit()
-            except dialect.loaded_dbapi.Error as exc:
-                # SQLAlchemy's own path does this on a lost connection: drop it rather than
-                # hand it to the next request.
-                if dialect.is_disconnect(exc, fairy.dbapi_connection, cursor):
-                    fairy.invalidate(exc)
-                raise
-            finally:
-                cursor.close()
-                if self._autocommit and fairy.dbapi_connection is not None:
-                    self._restore_isolation(fairy)
-        finally:
-            fairy.close()
+        if self._threads is not None:
+            raw_rows = self._on_thread_connection(statement, read, values)
+        else:
+            raw_rows = self._on_pooled_connection(statement, read, values, commit=commit)
         make, converted = read.row_type._make, read.processors
         if not converted:
             return [make(row) for row in raw_rows]
@@ -187,14 +168,54 @@ class PreparedReads:
             rows.append(make(values))
         return rows
 
-    def _restore_isolation(self, fairy) -> None:
-        """Back to the pool's mode; a connection that cannot be switched back (the database
-        closed it) is dropped, without hiding the error the read itself raised."""
-        dialect = self.engine.dialect
+    def _on_thread_connection(self, statement: Statement, read: CompiledRead, values) -> list:
+        """PostgreSQL: this thread's autocommit connection, so a write is committed as it runs."""
+        held = self._threads.acquire()
+        cursor = None
         try:
-            dialect.reset_isolation_level(fairy.dbapi_connection)
-        except dialect.loaded_dbapi.Error as exc:
-            fairy.invalidate(exc)
+            cursor = held.dbapi.cursor()
+            cursor.execute(read.sql, values)
+            self._learn_processors(statement, read, cursor)
+            rows = cursor.fetchall()
+        except self.engine.dialect.loaded_dbapi.Error as exc:
+            # As SQLAlchemy's own path does on a lost connection: drop it rather than use it for
+            # the next read.
+            if self.engine.dialect.is_disconnect(exc, held.dbapi, cursor):
+                self._threads.drop(held)
+            raise
+        finally:
+            if cursor is not None:
+                cursor.close()
+            self._threads.release(held)
+        return rows
+
+    def _on_pooled_connection(self, statement: Statement, read: CompiledRead, values, *,
+                              commit: bool) -> list:
+        dialect = self.engine.dialect
+        fairy = self.engine.raw_connection()
+        try:
+            cursor = fairy.cursor()
+            try:
+                cursor.execute(read.sql, values)
+                self._learn_processors(statement, read, cursor)
+                rows = cursor.fetchall()
+                if commit:
+                    fairy.dbapi_connection.commit()
+            except dialect.loaded_dbapi.Error as exc:
+                if dialect.is_disconnect(exc, fairy.dbapi_connection, cursor):
+                    fairy.invalidate(exc)
+                raise
+            finally:
+                cursor.close()
+        finally:
+            fairy.close()
+        return rows
+
+    def _learn_processors(self, statement: Statement, read: CompiledRead, cursor) -> None:
+        if read.processors is None:
+            read.processors = tuple(
+                (i, process) for i, process in enumerate(result_processors(
+                    statement, self.engine, cursor.description)) if process)
 
     def first(self, statement: Select, params: Mapping[str, Any] | None = None):
         rows = self.all(statement, params)

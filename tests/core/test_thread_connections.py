@@ -1,0 +1,112 @@
+"""On PostgreSQL each thread runs the prepared reads on an autocommit connection of its own
+(``core.thread_connections``): kept between reads, apart from the pool, replaced when lost or
+dead after idling, and never shared with a forked child."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from core.models import Job
+from tests.support.apps import fresh_app
+from tests.support.env import temporary_postgres_database
+
+BACKEND = select(func.pg_backend_pid())
+NOW = select(func.now())
+JOB_COUNT = select(func.count()).select_from(Job.__table__)
+
+
+@pytest.fixture
+def pg(tmp_path):
+    def make(**config):
+        return fresh_app(tmp_path / "instance", env={"DATABASE_URL": url}, config=config)
+
+    with temporary_postgres_database() as url:
+        yield url, make
+
+
+def _terminate(url: str, pid: int) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_thread_keeps_its_connection_and_threads_do_not_share(pg):
+    from core.db import db, prepared_reads
+
+    _url, make = pg
+    with make() as app, app.app_context():
+        first = prepared_reads().scalar(BACKEND)
+        assert prepared_reads().scalar(BACKEND) == first
+        # Autocommit: each read is a transaction of its own (now() is the transaction's start).
+        before = prepared_reads().scalar(NOW)
+        time.sleep(0.01)
+        assert prepared_reads().scalar(NOW) > before
+        assert db.engine.pool.checkedout() == 0
+
+        seen = []
+
+        def read_in_thread():
+            with app.app_context():
+                seen.append(prepared_reads().scalar(BACKEND))
+                seen.append(prepared_reads().scalar(BACKEND))
+
+        thread = threading.Thread(target=read_in_thread)
+        thread.start()
+        thread.join()
+        assert seen[0] == seen[1] != first
+
+
+def test_an_idle_connection_the_database_dropped_is_replaced_without_an_error(pg):
+    from core.db import prepared_reads
+
+    url, make = pg
+    with make(DB_PING_IDLE_SECONDS=0) as app, app.app_context():
+        pid = prepared_reads().scalar(BACKEND)
+        _terminate(url, pid)
+        # Tested before use (it was idle for at least 0 s): replaced, and the read succeeds.
+        assert prepared_reads().scalar(JOB_COUNT) == 0
+        assert prepared_reads().scalar(BACKEND) != pid
+
+
+def test_a_connection_lost_mid_use_fails_that_read_only(pg):
+    from core.db import prepared_reads
+
+    url, make = pg
+    with make(DB_PING_IDLE_SECONDS=3600) as app, app.app_context():
+        pid = prepared_reads().scalar(BACKEND)
+        _terminate(url, pid)
+        with pytest.raises(psycopg.OperationalError):
+            prepared_reads().scalar(JOB_COUNT)
+        assert prepared_reads().scalar(JOB_COUNT) == 0
+        assert prepared_reads().scalar(BACKEND) != pid
+
+
+def test_a_forked_child_opens_its_own_and_leaves_the_parents_open(pg):
+    from core.db import prepared_reads
+
+    _url, make = pg
+    with make(DB_PING_IDLE_SECONDS=3600) as app, app.app_context():
+        parent_backend = prepared_reads().scalar(BACKEND)
+        read_end, write_end = os.pipe()
+        child = os.fork()
+        if child == 0:  # the child: report its backend, then leave without cleaning up
+            code = 1
+            try:
+                os.close(read_end)
+                os.write(write_end, str(prepared_reads().scalar(BACKEND)).encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        with os.fdopen(read_end) as pipe:
+            child_backend = int(pipe.read() or 0)
+        _pid, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert child_backend not in (0, parent_backend)
+        # The child neither used nor closed the parent's connection.
+        assert prepared_reads().scalar(BACKEND) == parent_backend
