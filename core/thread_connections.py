@@ -41,6 +41,14 @@ class HeldConnection:
     def dbapi(self):
         return self.fairy.dbapi_connection
 
+    def __del__(self):
+        # The thread ended (its ``threading.local`` is freed) or the app went away: close it
+        # rather than leave it to the driver's finaliser, which warns. A parent's connection
+        # freed in a forked child is left alone.
+        if self.pid == os.getpid():
+            with contextlib.suppress(Exception):
+                self.fairy.close()
+
 
 class ThreadConnections:
     def __init__(self, engine: Engine, ping_idle_seconds: float):

@@ -4,9 +4,11 @@ dead after idling, and never shared with a forked child."""
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
+import warnings
 
 import psycopg
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy import func, select
 from core.models import Job
 from tests.support.apps import fresh_app
 from tests.support.env import temporary_postgres_database
+from tests.support.faults import wait_until
 
 BACKEND = select(func.pg_backend_pid())
 NOW = select(func.now())
@@ -30,6 +33,12 @@ def pg(tmp_path):
         yield url, make
 
 
+def _backend_alive(url: str, pid: int) -> bool:
+    with psycopg.connect(url, autocommit=True) as admin:
+        return admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s",
+                             (pid,)).fetchone()[0] == 1
+
+
 def _terminate(url: str, pid: int) -> None:
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
@@ -38,7 +47,7 @@ def _terminate(url: str, pid: int) -> None:
 def test_a_thread_keeps_its_connection_and_threads_do_not_share(pg):
     from core.db import db, prepared_reads
 
-    _url, make = pg
+    url, make = pg
     with make() as app, app.app_context():
         first = prepared_reads().scalar(BACKEND)
         assert prepared_reads().scalar(BACKEND) == first
@@ -55,10 +64,19 @@ def test_a_thread_keeps_its_connection_and_threads_do_not_share(pg):
                 seen.append(prepared_reads().scalar(BACKEND))
                 seen.append(prepared_reads().scalar(BACKEND))
 
-        thread = threading.Thread(target=read_in_thread)
-        thread.start()
-        thread.join()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            thread = threading.Thread(target=read_in_thread)
+            thread.start()
+            thread.join()
+            gc.collect()
         assert seen[0] == seen[1] != first
+        # The thread is gone, and its connection was closed with it, not left to the driver's
+        # finaliser (which warns that it was deleted while still open).
+        assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+        wait_until(lambda: not _backend_alive(url, seen[0]), timeout=5,
+                   what="the ended thread's connection closed")
+        assert _backend_alive(url, first)
 
 
 def test_an_idle_connection_the_database_dropped_is_replaced_without_an_error(pg):
