@@ -202,6 +202,8 @@ class PreparedReads:
                 if commit:
                     fairy.dbapi_connection.commit()
             except dialect.loaded_dbapi.Error as exc:
+                # As on the thread's connection: a lost one is dropped, not handed to the next
+                # request.
                 if dialect.is_disconnect(exc, fairy.dbapi_connection, cursor):
                     fairy.invalidate(exc)
                 raise
