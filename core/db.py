@@ -119,6 +119,15 @@ def init_reads(app: Flask) -> None:
             if engine.dialect.name == "postgresql" else {})
 
 
+def close_database(app: Flask) -> None:
+    """Close every connection the app holds: the session's, the pool's and the per-thread ones
+    of the prepared reads (when an app is thrown away, e.g. at the end of a test)."""
+    with app.app_context():
+        db.session.remove()
+        app.extensions[PREPARED_READS].close()
+        db.engine.dispose()
+
+
 def prepared_reads() -> PreparedReads:
     """The current app's compiled reads, for the statements pages and pollers repeat most."""
     return current_app.extensions[PREPARED_READS]

@@ -121,6 +121,11 @@ class PreparedReads:
                          if engine.dialect.name == "postgresql" else None)
         self._compiled: dict[int, CompiledRead] = {}
 
+    def close(self) -> None:
+        """Close the per-thread connections (PostgreSQL); the pool's are the engine's to close."""
+        if self._threads is not None:
+            self._threads.close_all()
+
     def _compile(self, statement: Statement) -> CompiledRead:
         read = self._compiled.get(id(statement))
         if read is None:

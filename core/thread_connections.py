@@ -21,6 +21,7 @@ import contextlib
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ from sqlalchemy.engine import Engine
 _INHERITED: list[Any] = []
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: kept in a WeakSet
 class HeldConnection:
     fairy: Any  # SQLAlchemy's detached pool proxy: closing it closes the connection
     pid: int
@@ -55,12 +56,18 @@ class ThreadConnections:
         self.engine = engine
         self.ping_idle_seconds = ping_idle_seconds
         self._local = threading.local()
+        # Every thread's, to close them all when the app's database is closed (``close_all``);
+        # weak, so that a thread's ending still frees and closes its own.
+        self._every: weakref.WeakSet[HeldConnection] = weakref.WeakSet()
+        self._every_lock = threading.Lock()
 
     def acquire(self) -> HeldConnection:
         """This thread's connection, opened or replaced as needed."""
         held: HeldConnection | None = getattr(self._local, "held", None)
         if held is not None and held.pid != os.getpid():
             _INHERITED.append(held)
+            held = self._local.held = None
+        if held is not None and held.dbapi is None:  # closed by ``close_all``
             held = self._local.held = None
         if held is not None and time.monotonic() - held.used_at >= self.ping_idle_seconds \
                 and not self._answers(held):
@@ -71,6 +78,8 @@ class ThreadConnections:
             fairy.detach()  # ours for good: the pool forgets it (and may open another later)
             fairy.dbapi_connection.autocommit = True
             held = self._local.held = HeldConnection(fairy, os.getpid())
+            with self._every_lock:
+                self._every.add(held)
         return held
 
     def release(self, held: HeldConnection) -> None:
@@ -83,6 +92,15 @@ class ThreadConnections:
         # It is being thrown away because it is broken: closing it may fail too.
         with contextlib.suppress(Exception):
             held.fairy.close()
+
+    def close_all(self) -> None:
+        """Close every thread's connection made in this process (the app's database is being
+        closed, as ``Engine.dispose`` closes the pool's); a thread that reads again opens one."""
+        with self._every_lock:
+            every = [held for held in self._every if held.pid == os.getpid()]
+        for held in every:
+            with contextlib.suppress(Exception):
+                held.fairy.close()
 
     def _answers(self, held: HeldConnection) -> bool:
         try:

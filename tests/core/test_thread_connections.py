@@ -78,6 +78,36 @@ def test_a_thread_keeps_its_connection_and_threads_do_not_share(pg):
         assert _backend_alive(url, first)
 
 
+def test_closing_the_database_closes_every_threads_connection(pg):
+    from core.db import close_database, prepared_reads
+
+    url, make = pg
+    with make(DB_PING_IDLE_SECONDS=3600) as app, app.app_context():
+        mine = prepared_reads().scalar(BACKEND)
+        read, may_end = threading.Event(), threading.Event()
+        theirs = []
+
+        def read_and_stay():  # a live thread: its connection is only reachable through close
+            with app.app_context():
+                theirs.append(prepared_reads().scalar(BACKEND))
+                read.set()
+                may_end.wait(10)
+
+        thread = threading.Thread(target=read_and_stay)
+        thread.start()
+        try:
+            assert read.wait(10)
+            close_database(app)
+            for pid in (mine, theirs[0]):
+                wait_until(lambda pid=pid: not _backend_alive(url, pid), timeout=5,
+                           what=f"backend {pid} closed")
+        finally:
+            may_end.set()
+            thread.join()
+        # The next read opens a new connection rather than failing on the closed one.
+        assert prepared_reads().scalar(BACKEND) not in (mine, theirs[0])
+
+
 def test_an_idle_connection_the_database_dropped_is_replaced_without_an_error(pg):
     from core.db import prepared_reads
 

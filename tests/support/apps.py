@@ -17,12 +17,12 @@ from tests.support.env import embedded_env, patched_environ
 def fresh_app(instance: Path, config: Mapping[str, Any] | None = None, *,
               env: Mapping[str, str] | None = None) -> Iterator[Flask]:
     """``create_app`` on the embedded defaults in ``instance`` with the session's embedded Redis
-    as broker (``env`` on top, e.g. a DATABASE_URL), tables created; the engine is disposed
+    as broker (``env`` on top, e.g. a DATABASE_URL), tables created; its connections are closed
     afterwards.
 
     The environment is patched only while the app is created: settings are read then.
     """
-    from core.db import db
+    from core.db import close_database, db
     from webapp import create_app
 
     settings = {**embedded_env(instance), **unit_broker_env(), **(env or {})}
@@ -33,6 +33,4 @@ def fresh_app(instance: Path, config: Mapping[str, Any] | None = None, *,
     try:
         yield app
     finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        close_database(app)

@@ -273,8 +273,6 @@ def fault_stack(base_dir: Path, *, proxy_database: bool = False,
         try:
             yield running
         finally:
-            with app.app_context():
-                from core.db import db
+            from core.db import close_database
 
-                db.session.remove()
-                db.engine.dispose()
+            close_database(app)

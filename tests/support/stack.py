@@ -86,8 +86,6 @@ def running_stack(kind: str, base_dir: Path, *, with_worker: bool = True,
             stack.callback(worker.stop)
             running.workers.append(worker)
         yield running
-        with app.app_context():
-            from core.db import db
+        from core.db import close_database
 
-            db.session.remove()
-            db.engine.dispose()
+        close_database(app)
