@@ -47,7 +47,8 @@ def test_every_page_carries_the_security_headers(secure_app, secure_client):
     "/static/vendor/chart.umd.min.js", "/jobs/999999", "/api/jobs?page=abc",
 ])
 def test_api_static_and_error_responses_carry_them_too(secure_client, path):
-    assert_security_headers(secure_client.get(path))
+    with secure_client.get(path) as response:  # a static file's response holds the file open
+        assert_security_headers(response)
 
 
 def test_an_unexpected_error_page_carries_them(secure_app, secure_client, monkeypatch):
