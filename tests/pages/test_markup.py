@@ -147,3 +147,15 @@ def test_cached_analyse_fields_follow_the_form(client, app, ctx):
     html = refused.get_data(as_text=True)
     assert 'value="no spaces allowed"' in html and "field--invalid" in html
     assert 'value="no spaces allowed"' not in client.get("/").get_data(as_text=True)
+
+
+def test_times_read_the_same_in_every_month_whatever_the_locale():
+    from datetime import UTC, datetime
+
+    from webapp.pages.display import format_time
+
+    assert format_time(datetime(2026, 12, 5, 9, 4, tzinfo=UTC)) == "5 Dec 2026, 09:04 UTC"
+    assert [format_time(datetime(2027, month, 28, 23, 59, tzinfo=UTC))[3:6]
+            for month in range(1, 13)] == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+                                           "Aug", "Sep", "Oct", "Nov", "Dec"]
+    assert format_time(None) == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -78,6 +79,59 @@ def test_the_tracker_form_starts_on_the_default_source_and_falls_back_to_it(clie
                      section)
     assert client.post("/trackers", data=form(source="")).status_code == 303
     assert trackers(app)[0].source == "mastodon"
+
+
+class TrackerFormFields(HTMLParser):
+    """What a browser submits from the page's first ``tracker-form``, left as shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.action: str | None = None
+        self._inside = self._done = False
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and "tracker-form" in (attributes.get("class") or "") \
+                and not self._done:
+            self._inside, self.action = True, attributes["action"]
+        if not self._inside or not attributes.get("name") and tag != "option":
+            return
+        if tag == "input":
+            if attributes.get("type") != "checkbox" or "checked" in attributes:
+                self.fields[attributes["name"]] = attributes.get("value") or (
+                    "y" if attributes.get("type") == "checkbox" else "")
+        elif tag == "select":
+            self._select = attributes["name"]
+        elif tag == "option" and self._select and "selected" in attributes:
+            self.fields[self._select] = attributes["value"]
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        if tag == "form" and self._inside:
+            self._inside, self._done = False, True
+
+
+def test_the_hashtag_pages_form_posted_as_shown_tracks_the_tag_with_the_defaults(client, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    parser = TrackerFormFields()
+    parser.feed(client.get("/tags/Python?range=7d").get_data(as_text=True))
+    assert parser.fields["csrf_token"]
+    assert parser.fields["next"] == "/tags/Python?range=7d"
+    response = client.post(parser.action, data=parser.fields)
+    assert (response.status_code, response.headers["Location"]) == (303, "/tags/Python?range=7d")
+    (tracker,) = trackers(app)
+    assert (tracker.hashtag, tracker.source, tracker.interval_minutes, tracker.tweet_limit,
+            tracker.enabled, tracker.negative_alert_threshold) == (
+        "Python", app.config["DEFAULT_SOURCE"], 60, 100, True, None)
+    # Shown again: the tracker is listed with its buttons, and the form is fresh again.
+    page = client.get("/tags/python").get_data(as_text=True)
+    assert f'action="/trackers/{tracker.id}/pause"' in page
+    parser = TrackerFormFields()
+    parser.feed(page)
+    assert (parser.fields["hashtag"], parser.fields["interval_minutes"]) == ("python", "60")
 
 
 def test_creating_from_the_hashtag_page_redirects_back_with_a_message(client, app):
