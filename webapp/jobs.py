@@ -87,6 +87,14 @@ class JobPage:
     total: int
 
 
+# What a job's line in a list shows (``JobRowView`` in webapp.pages.display has these fields).
+JOB_LINE_COLUMNS = ("id", "hashtag", "status", "tracker_id", "created_at", "source", "positive",
+                    "neutral", "negative", "scored", "tweet_limit")
+# The pages' lists: each job's line, and what tells a run that found nothing new
+# (``is_empty_run``) and groups it (``collapse_empty_runs`` folds consecutive ones of a tag).
+_LIST_PAGE_COLUMNS = (*JOB_LINE_COLUMNS, "since_id", "hashtag_key")
+
+
 def list_jobs(*, hashtag: str | None = None, status: str | None = None,
               page: int = 1, per_page: int = 20, rows: bool = False) -> JobPage:
     """History, newest first, optionally for one hashtag (any case) and/or one status, as rows
@@ -111,7 +119,7 @@ def list_jobs(*, hashtag: str | None = None, status: str | None = None,
 
 
 def _history_statements() -> dict[tuple[bool, bool, bool], tuple[Select, Select]]:
-    """For each kind of row (every column, or the API's) and filter (by hashtag, by status):
+    """For each kind of row (the pages' lists', or the API's) and filter (by hashtag, by status):
     the page of jobs with the count of all the filter finds beside every row (``listed``), and
     that count alone. Module constants, so ``prepared_reads`` compiles each once."""
     jobs = Job.__table__.c
@@ -128,8 +136,9 @@ def _history_statements() -> dict[tuple[bool, bool, bool], tuple[Select, Select]
                                .label("listed"))
                 if by_status:
                     count = count.where(JobCount.status == bindparam("status"))
-            for every_column in (False, True):
-                columns = tuple(jobs) if every_column else _API_COLUMNS
+            for for_pages in (False, True):
+                columns = (tuple(jobs[name] for name in _LIST_PAGE_COLUMNS) if for_pages
+                           else _API_COLUMNS)
                 page = select(*columns, count.scalar_subquery().label("listed"))
                 if by_hashtag:
                     page = page.where(jobs.hashtag_key == bindparam("hashtag_key"))
@@ -138,7 +147,7 @@ def _history_statements() -> dict[tuple[bool, bool, bool], tuple[Select, Select]
                 page = (page.order_by(jobs.created_at.desc(), jobs.id.desc())
                         .limit(bindparam("limit")).offset(bindparam("offset"))
                         .execution_options(row_mixin=JobTotals))
-                statements[every_column, by_hashtag, by_status] = (page, count)
+                statements[for_pages, by_hashtag, by_status] = (page, count)
     return statements
 
 
@@ -156,9 +165,6 @@ def is_empty_run(job: Job) -> bool:
             and (job.tracker_id is not None or job.since_id is not None))
 
 
-# What a job's line in a list shows (``JobRowView`` in webapp.pages.display has these fields).
-JOB_LINE_COLUMNS = ("id", "hashtag", "status", "tracker_id", "created_at", "source", "positive",
-                    "neutral", "negative", "scored", "tweet_limit")
 # The newest jobs that are results (not runs that found nothing new): the home page's latest
 # analyses, shown on every view.
 _LATEST_RESULTS = (select(*(Job.__table__.c[name] for name in JOB_LINE_COLUMNS))
