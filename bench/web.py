@@ -304,6 +304,7 @@ def wrk(url: str, duration: int, script: Path | None = None) -> dict:
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: (.*)$", output, re.MULTILINE)
     return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50_ms": round(_ms(latency["50"]), 2),
         "p99_ms": round(_ms(latency["99"]), 2),
@@ -355,8 +356,14 @@ def measured_run(server: ManagedProcess, url: str, duration: int, script: Path |
             settle()
         before = _worker_cpu(server)
         figures = wrk(url, duration, script)
-        share = busiest_worker_share(before, _worker_cpu(server))
+        after = _worker_cpu(server)
+        share = busiest_worker_share(before, after)
         figures["busiest_worker_share"] = round(share, 2)
+        # The web workers' CPU per answer: unlike req/s, it hardly moves when the machine is
+        # slower or busier, so it compares two codes measured minutes apart.
+        figures["worker_cpu_us_per_request"] = round(
+            1e6 * (sum(after.values()) - sum(before.get(pid, 0.0) for pid in after))
+            / max(1, figures["requests"]))
         if share <= split.max_worker_share:
             break
         set_aside.append({"requests_per_s": figures["requests_per_s"],
@@ -467,6 +474,8 @@ def main() -> None:
                     delete_submitted_jobs(engine_url, args.jobs)
                 figures["bare_requests_per_s"] = bare_run["requests_per_s"]
                 figures["bare_busiest_worker_share"] = bare_run["busiest_worker_share"]
+                figures["bare_worker_cpu_us_per_request"] = \
+                    bare_run["worker_cpu_us_per_request"]
                 figures["bare_set_aside"] = bare_run["set_aside"]
                 figures["bare_lopsided"] = bare_run.get("lopsided", False)
                 figures["share_of_bare"] = figures["requests_per_s"] / bare_run["requests_per_s"]
@@ -479,8 +488,10 @@ def main() -> None:
           f"req/s (median {statistics.median(bare_rates):.0f})")
     print(f"runs count when no gunicorn worker did more than {split.max_worker_share:.0%} of "
           f"the work ({split.tries} tries); 'split' is the busiest worker's part, bare / tagpulse")
+    print("'cpu µs' is the gunicorn workers' CPU per answer (the database's and Redis's not "
+          "counted), tagpulse / bare")
     print(f"{'request':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'bare':>7}{'share':>8}"
-          f"{'target':>8}  met  split")
+          f"{'target':>8}  met  {'cpu µs':>11}  split")
     results = []
     for name, runs_ in measured.items():
         # The round with the median share stands for the request.
@@ -492,6 +503,8 @@ def main() -> None:
         print(f"{name:<28}{figures['requests_per_s']:>9.0f}{figures['p50_ms']:>9.1f}"
               f"{figures['p99_ms']:>9.1f}{figures['bare_requests_per_s']:>7.0f}{share:>8.2f}"
               f"{target:>8.2f}  {'yes' if met else 'NO ':<3}"
+              f"  {figures['worker_cpu_us_per_request']:>5} / "
+              f"{figures['bare_worker_cpu_us_per_request']:<4}"
               f"  {figures['bare_busiest_worker_share']:.2f} / "
               f"{figures['busiest_worker_share']:.2f}"
               + (f"  ({figures['non_2xx']} non-2xx)" if figures["non_2xx"] else "")
