@@ -18,6 +18,7 @@ from webapp.extensions import csrf, limiter, migrate, record_limited_endpoints
 from webapp.json_provider import OrjsonProvider
 from webapp.read_only import init_read_only
 from webapp.security import init_security
+from webapp.urls import TagpulseFlask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -28,7 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # Said in one paragraph (gunicorn, celery and `flask db upgrade` all print it), not as
         # a traceback that hides what to do.
         raise SystemExit(f"tagpulse cannot start: {exc}") from None
-    app = Flask(
+    app = TagpulseFlask(
         __name__,
         instance_path=config.INSTANCE_PATH,
         template_folder="../templates",
