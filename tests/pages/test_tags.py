@@ -125,6 +125,23 @@ def test_dashboard_shows_tiles_top_posts_and_distinctive_terms(client, story):
     assert "release" not in negative
 
 
+def test_kept_top_posts_and_words_follow_new_posts(client, story):
+    """The section is rendered once per version of the range's posts: a new post shows at once."""
+    def section(url):
+        html = client.get(url).get_data(as_text=True)
+        return html.split('id="top-posts-title"')[1].split('id="runs-title"')[0]
+
+    before = section("/tags/python?range=all")
+    assert section("/tags/python?range=all") == before  # kept, and the same
+    add_tweets(story, [("positive", 0.99, "glorious sunshine sunshine sunshine")] * 3)
+    after = section("/tags/python?range=all")
+    assert "glorious sunshine" in after and "glorious sunshine" not in before
+    # Another range of the same tag, or another tag, is its own entry.
+    assert "No positive post in this range" in section(
+        "/tags/python?range=custom&from=2026-02-01&to=2026-02-01")
+    assert "No positive post in this range" in section("/tags/ruby?range=all")
+
+
 def test_dashboard_defaults_to_all_time_when_the_last_30_days_are_empty(client, story):
     html = client.get("/tags/python").get_data(as_text=True)
     assert re.search(r'aria-current="true">All<', html)

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
+from markupsafe import Markup
 
 from core.hashtags import hashtag_key as key_of
 from core.models import utcnow
@@ -142,12 +143,10 @@ def dashboard(hashtag: str, choice: RangeChoice) -> dict[str, Any]:
     key = key_of(hashtag)
     period = choice.period
     summary = trends.summary(key, period)
-    top_posts, terms = _range_posts(key, period, _posts_version(summary))
     return {
         "summary": summary,
         "tiles": tiles(summary),
-        "top_posts": top_posts,
-        "terms": terms,
+        "posts_html": range_posts_html(key, period, _posts_version(summary)),
         "trend_url": url_for("api.tag_trend", tag=hashtag, **choice.api_args),
         "csv_url": url_for("api.tag_trend_csv", tag=hashtag, **choice.api_args),
     }
@@ -160,15 +159,32 @@ def _posts_version(summary: dict[str, Any]) -> tuple:
             summary["mean_score"])
 
 
-@lru_cache(maxsize=256)
-def _range_posts(key: str, period: TrendRange, version: tuple) -> tuple[dict, dict]:
-    """The range's top posts and distinctive words, kept per version of its posts.
+POSTS_CACHE = "tagpulse.range_posts"
+RANGES_KEPT = 256
+
+
+def range_posts_html(key: str, period: TrendRange, version: tuple) -> Markup:
+    """The range's top posts and distinctive words (``tags/_posts.html``), rendered once per
+    version of its posts.
 
     Both read every post of the range (thousands for a busy tag: the terms tokenise up to 5,000
     texts) and were most of the page's time; they change only when the range's posts do, which
-    ``version`` says. Each web process keeps the last few hundred ranges it was asked for.
+    ``version`` says. Their HTML holds no link and nothing of the viewer's, so it is kept whole
+    (rendering them was another 6 % of a busy tag's page). Each web process keeps the last
+    ``RANGES_KEPT`` ranges it was asked for.
     """
+    render = current_app.extensions.get(POSTS_CACHE)
+    if render is None:
+        render = current_app.extensions.setdefault(
+            POSTS_CACHE, lru_cache(maxsize=RANGES_KEPT)(_render_range_posts))
+    return render(key, period, version)
+
+
+def _render_range_posts(key: str, period: TrendRange, version: tuple) -> Markup:
     del version  # part of the cache key only
     top_posts = {label: tuple(TopPost(t.text, t.username, t.created_at, t.score) for t in posts)
                  for label, posts in trends.top_posts(key, period).items()}
-    return top_posts, distinctive_terms(trends.range_texts(key, period), key)
+    terms = distinctive_terms(trends.range_texts(key, period), key)
+    template = current_app.jinja_env.get_template("tags/_posts.html")
+    # Autoescaped: what the template interpolated is escaped already.
+    return Markup(template.render(top_posts=top_posts, terms=terms))  # noqa: S704
