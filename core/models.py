@@ -163,42 +163,73 @@ class JobCount(db.Model):
     jobs: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class HashtagJobCount(db.Model):
+    """How many jobs each hashtag has, kept by the same triggers as ``job_counts``.
+
+    A hashtag's page and its filtered history showed the count of its runs from a ``count(*)``
+    over the tag's index entries on every view: for a busy tag's 4,000 runs about a quarter of
+    the database's time for the page. One row per tag: its submissions are far fewer than all
+    submissions, so they need no shards.
+    """
+
+    __tablename__ = "hashtag_job_counts"
+
+    hashtag_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    jobs: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 _COUNT_UP = ("INSERT INTO job_counts (status, shard, jobs) VALUES (NEW.status, NEW.id % 16, 1) "
              "ON CONFLICT (status, shard) DO UPDATE SET jobs = job_counts.jobs + 1;")
 _COUNT_DOWN = ("UPDATE job_counts SET jobs = jobs - 1 "
                "WHERE status = OLD.status AND shard = OLD.id % 16;")
-# Migration 0006 creates the same triggers on an existing database.
+_TAG_UP = ("INSERT INTO hashtag_job_counts (hashtag_key, jobs) VALUES (NEW.hashtag_key, 1) "
+           "ON CONFLICT (hashtag_key) DO UPDATE SET jobs = hashtag_job_counts.jobs + 1;")
+_TAG_DOWN = "UPDATE hashtag_job_counts SET jobs = jobs - 1 WHERE hashtag_key = OLD.hashtag_key;"
+# Migration 0007 creates the same triggers on an existing database (0006 the first version).
 JOB_COUNT_TRIGGERS = {
     "postgresql": [
+        # One function for both counts: one trigger call per written job, not two. OLD is NULL
+        # on an INSERT and NEW on a DELETE, so each IS DISTINCT FROM holds for them.
         f"""CREATE OR REPLACE FUNCTION job_counts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM NEW.status THEN
-    RETURN NULL;
+  IF OLD.status IS DISTINCT FROM NEW.status THEN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+      {_COUNT_DOWN}
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+      {_COUNT_UP}
+    END IF;
   END IF;
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    {_COUNT_DOWN}
-  END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    {_COUNT_UP}
+  IF OLD.hashtag_key IS DISTINCT FROM NEW.hashtag_key THEN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+      {_TAG_DOWN}
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+      {_TAG_UP}
+    END IF;
   END IF;
   RETURN NULL;
 END $$""",
-        "CREATE TRIGGER jobs_count AFTER INSERT OR DELETE OR UPDATE OF status ON jobs "
-        "FOR EACH ROW EXECUTE FUNCTION job_counts_follow()",
+        "CREATE TRIGGER jobs_count AFTER INSERT OR DELETE OR UPDATE OF status, hashtag_key "
+        "ON jobs FOR EACH ROW EXECUTE FUNCTION job_counts_follow()",
         # TRUNCATE fires no row trigger: without this the counts would outlive the jobs.
         """CREATE OR REPLACE FUNCTION job_counts_clear() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM job_counts;
+  DELETE FROM hashtag_job_counts;
   RETURN NULL;
 END $$""",
         "CREATE TRIGGER jobs_count_truncate AFTER TRUNCATE ON jobs "
         "FOR EACH STATEMENT EXECUTE FUNCTION job_counts_clear()",
     ],
     "sqlite": [
-        f"CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN {_COUNT_UP} END",
-        f"CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN {_COUNT_DOWN} END",
+        f"CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN {_COUNT_UP} {_TAG_UP} END",
+        f"CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN {_COUNT_DOWN} {_TAG_DOWN} "
+        "END",
         "CREATE TRIGGER jobs_count_update AFTER UPDATE OF status ON jobs "
         f"WHEN OLD.status IS NOT NEW.status BEGIN {_COUNT_DOWN} {_COUNT_UP} END",
+        "CREATE TRIGGER jobs_count_retag AFTER UPDATE OF hashtag_key ON jobs "
+        f"WHEN OLD.hashtag_key IS NOT NEW.hashtag_key BEGIN {_TAG_DOWN} {_TAG_UP} END",
     ],
 }
 

@@ -14,7 +14,17 @@ from core import lifecycle
 from core.db import db, prepared_reads
 from core.hashtags import hashtag_key
 from core.languages import DEFAULT_LANG, scored_condition, scored_in
-from core.models import LABELS, HashtagPost, Job, JobCount, JobTotals, JobTweet, Tweet, utcnow
+from core.models import (
+    LABELS,
+    HashtagJobCount,
+    HashtagPost,
+    Job,
+    JobCount,
+    JobTotals,
+    JobTweet,
+    Tweet,
+    utcnow,
+)
 from webapp.validation import JobRequest, require_configured
 
 FINISHED = ("done", "failed")
@@ -126,11 +136,15 @@ def _history_statements() -> dict[tuple[bool, bool, bool], tuple[Select, Select]
     statements = {}
     for by_hashtag in (False, True):
         for by_status in (False, True):
-            if by_hashtag:  # one hashtag's jobs, counted by index
+            if by_hashtag and by_status:  # one hashtag's jobs of one status, counted by index
                 count = select(func.count().label("listed")).select_from(Job.__table__).where(
-                    jobs.hashtag_key == bindparam("hashtag_key"))
-                if by_status:
-                    count = count.where(jobs.status == bindparam("status"))
+                    jobs.hashtag_key == bindparam("hashtag_key"),
+                    jobs.status == bindparam("status"))
+            elif by_hashtag:  # all of one hashtag's jobs: the triggers' count, one row
+                count = select(cast(func.coalesce(
+                    select(HashtagJobCount.jobs)
+                    .where(HashtagJobCount.hashtag_key == bindparam("hashtag_key"))
+                    .scalar_subquery(), 0), Integer).label("listed"))
             else:  # every job: the triggers' per-status counts, a handful of rows
                 count = select(cast(func.coalesce(func.sum(JobCount.jobs), 0), Integer)
                                .label("listed"))

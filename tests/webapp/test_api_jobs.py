@@ -173,3 +173,26 @@ def test_tweets_of_a_new_job_is_an_empty_page(client):
     job_id = client.post("/api/jobs", json={"hashtag": "a"}).get_json()["id"]
     assert client.get(f"/api/jobs/{job_id}/tweets").get_json() == {
         "results": [], "page": 1, "pages": 1, "total": 0}
+
+
+def test_a_hashtags_total_follows_its_jobs_on_both_databases(database_app):
+    # The total of one hashtag's jobs is kept by triggers (hashtag_job_counts); by status it
+    # is counted. Both must agree with the jobs as they come and go.
+    from core.db import db
+    from core.models import Job
+    from webapp.jobs import list_jobs
+
+    client = database_app.test_client()
+    ids = [client.post("/api/jobs", json={"hashtag": tag}).get_json()["id"]
+           for tag in ("Alpha", "beta", "ALPHA", "alpha", "Gamma")]
+    with database_app.test_request_context():
+        assert list_jobs(hashtag="alpha", page=1, per_page=2).total == 3
+        db.session.execute(db.delete(Job).where(Job.id == ids[0]))
+        db.session.execute(db.update(Job).where(Job.id == ids[4]).values(status="done"))
+        db.session.commit()
+        assert list_jobs(hashtag="Alpha", page=1, per_page=2).total == 2
+        assert list_jobs(hashtag="alpha", page=5, per_page=2).total == 2  # past the end
+        assert list_jobs(hashtag="gamma", page=1, per_page=2, status="done").total == 1
+        assert list_jobs(hashtag="gamma", page=1, per_page=2, status="queued").total == 0
+        assert list_jobs(hashtag="never", page=1, per_page=2).total == 0
+    assert client.get("/api/jobs?hashtag=alpha").get_json()["total"] == 2
