@@ -194,10 +194,10 @@ def vacuum(url: str, what: str) -> None:
 
 def vacuum_job_counts(url: str) -> None:
     """What autovacuum does within a minute or so, after the submissions: each one rewrote a
-    row of ``job_counts`` (the history's total), whose dead versions the next requests would
-    otherwise read. This machine's PostgreSQL runs without autovacuum; a production one
-    (PostgreSQL's default) does not."""
-    vacuum(url, "job_counts")
+    row of ``job_counts`` (the history's total) and its hashtag's row of ``hashtag_job_counts``,
+    whose dead versions the next requests would otherwise read. This machine's PostgreSQL runs
+    without autovacuum; a production one (PostgreSQL's default) does not."""
+    vacuum(url, "job_counts, hashtag_job_counts")
 
 
 def delete_submitted_jobs(url: str, seeded_jobs: int) -> None:
