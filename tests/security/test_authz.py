@@ -267,3 +267,35 @@ def test_a_forbidden_page_is_a_friendly_page(tmp_path):
         assert response.status_code == 403
         text = response.get_data(as_text=True)
         assert "Not allowed" in text and "analyst role" in text
+
+
+def test_a_request_without_credentials_is_anonymous_without_looking_for_them(tmp_path,
+                                                                             monkeypatch):
+    """No Authorization header and no cookie: the policy tells Flask-Login so before any view,
+    and nothing looks for a session user, remember cookie or token afterwards."""
+    from webapp.authz import login_manager
+
+    looked = []
+    real_load = login_manager._load_user
+    monkeypatch.setattr(login_manager, "_load_user", lambda: (looked.append(1), real_load())[1])
+    with secured_app(tmp_path / "instance", AUTH_MODE="open") as app:
+        client = app.test_client()
+        for path in ("/", "/tags/python", "/jobs", "/trackers"):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            client.delete_cookie(app.config["SESSION_COOKIE_NAME"])  # stay without credentials
+            assert "Sign out" not in response.get_data(as_text=True), path  # anonymous
+        submitted = client.post("/api/jobs", json={"hashtag": "python"})
+        assert submitted.status_code == 202
+        assert looked == []
+        with app.app_context():
+            from core.db import db
+            from core.models import Job
+
+            assert db.session.get(Job, submitted.get_json()["id"]).created_by is None
+        # With a credential, Flask-Login looks, as before.
+        make_user(app, "ann", "analyst")
+        token = make_token(app, "ann")
+        assert client.get("/api/jobs", headers={"Authorization": f"Bearer {token}"}
+                          ).status_code == 200
+        assert looked == [1]
