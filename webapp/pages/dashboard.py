@@ -129,16 +129,6 @@ def _change_text(value: float | None, kind: str) -> str:
     return f"{value:+.2f} vs previous period"
 
 
-@dataclass(frozen=True)
-class TopPost:
-    """What the dashboard shows of a top post; plain data, so it can be kept between requests."""
-
-    text: str
-    username: str
-    created_at: datetime
-    score: float | None
-
-
 def dashboard(hashtag: str, choice: RangeChoice) -> dict[str, Any]:
     key = key_of(hashtag)
     period = choice.period
@@ -182,9 +172,8 @@ def range_posts_html(key: str, period: TrendRange, version: tuple) -> Markup:
 
 def _render_range_posts(key: str, period: TrendRange, version: tuple) -> Markup:
     del version  # part of the cache key only
-    top_posts = {label: tuple(TopPost(t.text, t.username, t.created_at, t.score) for t in posts)
-                 for label, posts in trends.top_posts(key, period).items()}
     terms = distinctive_terms(trends.range_texts(key, period), key)
     template = current_app.jinja_env.get_template("tags/_posts.html")
     # Autoescaped: what the template interpolated is escaped already.
-    return Markup(template.render(top_posts=top_posts, terms=terms))  # noqa: S704
+    return Markup(template.render(top_posts=trends.top_posts(key, period),  # noqa: S704
+                                  terms=terms))
