@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -30,7 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+import psutil  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from core.db import db  # noqa: E402
 from core.models import Job, JobTweet, Tweet  # noqa: E402
@@ -49,10 +51,42 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def cpu_by_role(worker_pid: int) -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by each process of the burst, by pid: the Celery worker and its
+    pool, PostgreSQL's processes (the machine's only database), and this process (submits and
+    polls). A process gone before the second reading is left out of both."""
+    found: dict[int, tuple[str, float]] = {}
+
+    def add(process: psutil.Process, role: str) -> None:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            return
+        found[process.pid] = (role, times.user + times.system)
+
+    worker = psutil.Process(worker_pid)
+    for process in [worker, *worker.children(recursive=True)]:
+        add(process, "worker")
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] in ("postgres", "postmaster"):
+            add(process, "postgresql")
+        elif process.info["name"] and process.info["name"].startswith("redis-server"):
+            add(process, "redis")
+    add(psutil.Process(os.getpid()), "bench (submits, polls)")
+    return found
+
+
+def cpu_used(before: dict[int, tuple[str, float]],
+             after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    used: dict[str, float] = {}
+    for pid, (role, seconds) in after.items():
+        used[role] = used.get(role, 0.0) + seconds - before.get(pid, (role, 0.0))[1]
+    return used
+
+
 def bare_predict_tps(hashtags: list[str], posts: int, batch_size: int) -> float:
     """sentiment.predict on the same jobs' texts, in the pipeline's batch size, in one process
     with all the cores: the model's own speed, with nothing else in the way."""
-    import os
 
     import sentiment
 
@@ -69,10 +103,13 @@ def bare_predict_tps(hashtags: list[str], posts: int, batch_size: int) -> float:
                 break
     model = sentiment.load_model(threads=os.cpu_count())
     model.predict(texts[:batch_size])  # warm up
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     scored = sum(len(model.predict(texts[i : i + batch_size], batch_size=batch_size))
                  for i in range(0, len(texts), batch_size))
-    return scored / (time.perf_counter() - start)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    print(f"bare predict: {cpu / scored * 1e6:.1f} µs of CPU per post"
+          f" ({cpu / elapsed:.2f} cores busy)")
+    return scored / elapsed
 
 
 def run_backend(kind: str, hashtags: list[str], posts: int, concurrency: int) -> dict:
@@ -90,9 +127,17 @@ def run_backend(kind: str, hashtags: list[str], posts: int, concurrency: int) ->
                 stack.wait_for_job(stack.submit(tag, limit=posts), timeout=120)
                 single.append(time.perf_counter() - t0)
             with stack.app.app_context():  # the burst below scores its tweets afresh
+                if kind == "redis_pg":
+                    # Statistics, as autovacuum keeps them on a running instance (this machine's
+                    # PostgreSQL runs with it off). Without any, the planner takes the fresh
+                    # tables for tiny ones and looks a page's 500 tweets up by scanning all of
+                    # the source's rows: PostgreSQL's CPU per post went from ~40 to ~290 µs
+                    # in one process.
+                    db.session.execute(text("ANALYZE"))
                 db.session.execute(JobTweet.__table__.delete())
                 db.session.execute(Tweet.__table__.delete())
                 db.session.commit()
+            cpu_before = cpu_by_role(worker.process.pid)
             start = time.perf_counter()
             submit_ms = []
             ids = []
@@ -109,6 +154,7 @@ def run_backend(kind: str, hashtags: list[str], posts: int, concurrency: int) ->
                         break
                     time.sleep(0.05)
                 elapsed = time.perf_counter() - start
+                cpu = cpu_used(cpu_before, cpu_by_role(worker.process.pid))
                 jobs = db.session.scalars(select(Job).where(Job.id.in_(ids))).all()
                 new_tweets = db.session.scalar(select(func.count()).select_from(Tweet))
         finally:
@@ -131,6 +177,9 @@ def run_backend(kind: str, hashtags: list[str], posts: int, concurrency: int) ->
         "p95_s": round(percentile(latencies, 0.95), 3),
         "submit_p50_ms": round(statistics.median(submit_ms), 2),
         "submit_p95_ms": round(percentile(submit_ms, 0.95), 2),
+        # CPU per newly scored post, by process role, during the burst.
+        "cpu_us_per_post": {role: round(seconds / max(1, new_tweets) * 1e6, 1)
+                            for role, seconds in sorted(cpu.items())},
     }
 
 
@@ -156,6 +205,8 @@ def main() -> None:
               f" submit->done p50 {result['p50_s']} s p95 {result['p95_s']} s,"
               f" POST p50 {result['submit_p50_ms']} ms, failed {result['failed']},"
               f" newly scored {result['newly_scored_tweets']}", flush=True)
+        print(f"[{kind}] CPU per newly scored post during the burst: " + ", ".join(
+            f"{role} {us} µs" for role, us in result["cpu_us_per_post"].items()), flush=True)
     bare = bare_predict_tps(hashtags, args.posts, SCORE_BATCH)
     print(f"bare sentiment.predict on the same jobs' texts (batches of {SCORE_BATCH}, one process,"
           f" all cores): {bare:.0f} tweets/s")
