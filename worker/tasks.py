@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import task_received, worker_process_init
+from celery.signals import task_received, worker_process_init, worker_ready
 from flask import current_app
 from kombu.exceptions import ChannelError
 
 from core import lifecycle
 from core.db import db, is_database_unavailable
+from core.maintenance import server_maintenance_warnings
 from core.models import Job, utcnow
 from core.queue import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK, publish_job
 from core.sources import SOURCE_SETTINGS
@@ -99,6 +100,22 @@ def fresh_database_connections(**_kwargs) -> None:
 
     with celery_app.flask_app.app_context():
         db.engine.dispose(close=False)
+
+
+@worker_ready.connect
+def warn_about_database_maintenance(sender=None, **_kwargs) -> None:
+    """Once per worker start, in the main process: say so in the log if the database server
+    will not vacuum and analyze tagpulse's tables (``core.maintenance``)."""
+    from celery import current_app as celery_app
+
+    try:
+        with celery_app.flask_app.app_context():
+            warnings = server_maintenance_warnings(db.engine)
+    except Exception as exc:  # the database may still be starting; jobs wait for it anyway
+        log.info("could not read the database's maintenance settings: %s", type(exc).__name__)
+        return
+    for warning in warnings:
+        log.warning(warning)
 
 
 @task_received.connect
