@@ -38,12 +38,26 @@ def temporary_postgres_database():
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# Redis databases this test process holds now. The session's shared stacks (``stack`` in
+# conftest) keep theirs, worker included, while other tests bring up stacks of their own: two
+# stacks on one database flushed each other's queues and one's worker took the other's jobs.
+_REDIS_DBS_IN_USE: set[int] = set()
+REDIS_TEST_DBS = range(1, 16)
+
+
 @contextmanager
 def temporary_redis_db():
     """A Redis logical database no one else in the test run uses, flushed before and after."""
-    client = redis.Redis.from_url(TEST_REDIS_URL)
-    # Databases 1..15; pick by process id so parallel sessions on one server rarely collide.
-    number = 1 + os.getpid() % 15
+    # Start at one picked by process id, so parallel sessions on one server rarely collide, and
+    # take the next free one while this process already holds that.
+    first = os.getpid() % len(REDIS_TEST_DBS)
+    candidates = [REDIS_TEST_DBS[(first + i) % len(REDIS_TEST_DBS)]
+                  for i in range(len(REDIS_TEST_DBS))]
+    free = [number for number in candidates if number not in _REDIS_DBS_IN_USE]
+    if not free:
+        raise RuntimeError("every Redis test database is in use by this test process")
+    number = free[0]
+    _REDIS_DBS_IN_USE.add(number)
     url = f"{TEST_REDIS_URL}/{number}"
     client = redis.Redis.from_url(url)
     client.flushdb()
@@ -51,6 +65,7 @@ def temporary_redis_db():
         yield url
     finally:
         client.flushdb()
+        _REDIS_DBS_IN_USE.discard(number)
 
 
 @contextmanager
