@@ -87,7 +87,6 @@ def cpu_used(before: dict[int, tuple[str, float]],
 def bare_predict_tps(hashtags: list[str], posts: int, batch_size: int) -> float:
     """sentiment.predict on the same jobs' texts, in the pipeline's batch size, in one process
     with all the cores: the model's own speed, with nothing else in the way."""
-
     import sentiment
 
     source = get_source("sample", settings=SOURCE_SETTINGS)
