@@ -34,6 +34,7 @@ from core.db import db
 from core.models import Tracker, TrackerListing, User
 from webapp import accounts
 from webapp.errors import error_response, wants_json
+from webapp.security import has_cookies
 
 MODES = ("open", "login", "public-read")
 PUBLIC, READ, ACCOUNT, ANALYSE, OWN_TRACKER, ADMIN = (
@@ -235,8 +236,12 @@ def _may_carry_credentials() -> bool:
     """False for a request with no Authorization header and no session or remember cookie:
     it is anonymous, and asking Flask-Login (session, remember cookie, token loader) to find
     that out was a tenth of a job lookup's time."""
+    if "Authorization" in request.headers:
+        return True
+    if not has_cookies(request):
+        return False
     cookies, config = request.cookies, current_app.config
-    return ("Authorization" in request.headers or config["SESSION_COOKIE_NAME"] in cookies
+    return (config["SESSION_COOKIE_NAME"] in cookies
             or config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies)
 
 
