@@ -67,10 +67,11 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     Flask opens and saves the session around every request. Opening built a signing serializer
     each time, even for a request without a session cookie (every API call and every first
     visit); saving read seven cookie settings, domain and path included, before finding the
-    session empty. Together about 7 % of a job lookup's CPU in one process (py-spy). Here a
-    request without the cookie starts with an empty session, and an empty, unchanged session
-    is saved as Flask would save it (a ``Vary: Cookie`` if something read it, nothing else);
-    everything else goes to Flask's own code.
+    session empty. Here a request without the cookie starts with an empty session, and an
+    empty, unchanged session is saved as Flask would save it (a ``Vary: Cookie`` if something
+    read it, nothing else); everything else goes to Flask's own code. Measured in one process,
+    in turn with Flask's own: about 15 µs less per cookie-less request (218 → 201 µs for
+    ``/api/sources``, medians of five).
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
