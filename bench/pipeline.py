@@ -6,7 +6,9 @@ fresh database, broker and a real Celery worker (model preloaded), first runs jo
 at once through the Flask app and waits for all of them. Reported: jobs/s, tweets/s, p50/p95
 submit->done latency, how many tweets were newly scored (hashtags overlap, so some tweets are
 already stored and only linked), and the ratio of pipeline tweets/s to bare
-``sentiment.predict`` tweets/s on the same texts in the same run. Last line: JSON.
+``sentiment.predict`` tweets/s on the same texts in the same run: in one process with all the
+cores (the issue's baseline), and in ``--concurrency`` processes as the workers run the model
+(the pipeline's real ceiling: it is faster). Last line: JSON.
 
 Each job of the burst asks for another hashtag, and the sample source's search reaches back 50
 replay periods (``SAMPLE_LOOKBACK_PERIODS=50``), so every job finds ``--posts`` posts of its
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import sys
@@ -84,11 +87,8 @@ def cpu_used(before: dict[int, tuple[str, float]],
     return used
 
 
-def bare_predict_tps(hashtags: list[str], posts: int, batch_size: int) -> float:
-    """sentiment.predict on the same jobs' texts, in the pipeline's batch size, in one process
-    with all the cores: the model's own speed, with nothing else in the way."""
-    import sentiment
-
+def job_texts(hashtags: list[str], posts: int) -> list[str]:
+    """The texts the burst's jobs fetch, in the same pages."""
     source = get_source("sample", settings=SOURCE_SETTINGS)
     texts: list[str] = []
     for tag in hashtags:
@@ -100,6 +100,14 @@ def bare_predict_tps(hashtags: list[str], posts: int, batch_size: int) -> float:
             token = page.next_token
             if not token or not page.tweets:
                 break
+    return texts
+
+
+def bare_predict_tps(texts: list[str], batch_size: int) -> float:
+    """sentiment.predict on the jobs' texts, in the pipeline's batch size, in one process with
+    all the cores: the model's own speed, with nothing else in the way."""
+    import sentiment
+
     model = sentiment.load_model(threads=os.cpu_count())
     model.predict(texts[:batch_size])  # warm up
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -109,6 +117,46 @@ def bare_predict_tps(hashtags: list[str], posts: int, batch_size: int) -> float:
     print(f"bare predict: {cpu / scored * 1e6:.1f} µs of CPU per post"
           f" ({cpu / elapsed:.2f} cores busy)")
     return scored / elapsed
+
+
+def _score_share(texts: list[str], batch_size: int, threads: int, start_at: float,
+                 results: multiprocessing.Queue) -> None:
+    import sentiment
+
+    model = sentiment.load_model(threads=threads)
+    model.predict(texts[:batch_size])  # warm up
+    while time.time() < start_at:  # every process starts scoring at the same moment
+        time.sleep(0.001)
+    start = time.perf_counter()
+    scored = sum(len(model.predict(texts[i : i + batch_size], batch_size=batch_size))
+                 for i in range(0, len(texts), batch_size))
+    results.put((scored, time.perf_counter() - start))
+
+
+def pooled_predict_tps(texts: list[str], batch_size: int, processes: int) -> float:
+    """The model as the workers run it: ``processes`` processes, each with its share of the
+    cores as LiteRT threads (``worker.model_runtime.tf_threads``), scoring their half of the
+    texts at once. A second baseline, because one process with two threads keeps the two cores
+    less busy than two processes with one each: the pipeline's ceiling is this figure."""
+    threads = max(1, (os.cpu_count() or 1) // processes)
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter, as a worker's child
+    results = context.Queue()
+    share = -(-len(texts) // processes)
+    start_at = time.time() + 15  # time to start and load the model
+    children = [context.Process(target=_score_share, args=(
+        texts[i * share : (i + 1) * share], batch_size, threads, start_at, results))
+        for i in range(processes)]
+    for child in children:
+        child.start()
+    done = [results.get(timeout=300) for _ in children]
+    for child in children:
+        child.join()
+    return sum(scored for scored, _ in done) / max(seconds for _, seconds in done)
+
+
+def baselines(texts: list[str], processes: int) -> tuple[float, float]:
+    """Bare predict's posts/s in one process, then in ``processes`` as the workers run it."""
+    return bare_predict_tps(texts, SCORE_BATCH), pooled_predict_tps(texts, SCORE_BATCH, processes)
 
 
 def run_backend(kind: str, hashtags: list[str], posts: int, concurrency: int) -> dict:
@@ -192,6 +240,10 @@ def main() -> None:
 
     # Distinct hashtags: jobs of one hashtag would share posts, stored once and then only linked.
     hashtags = [tag for tag, _count in popular_hashtags(args.jobs)]
+    texts = job_texts(hashtags, args.posts)
+    # The baselines before and after the backends, averaged: this machine's speed drifts by a
+    # third within minutes, and one reading minutes away from the burst skews the ratio.
+    before = baselines(texts, args.concurrency)
     results = {}
     for kind in args.backends.split(","):
         result = run_backend(kind, hashtags, args.posts, args.concurrency)
@@ -206,13 +258,19 @@ def main() -> None:
               f" newly scored {result['newly_scored_tweets']}", flush=True)
         print(f"[{kind}] CPU per newly scored post during the burst: " + ", ".join(
             f"{role} {us} µs" for role, us in result["cpu_us_per_post"].items()), flush=True)
-    bare = bare_predict_tps(hashtags, args.posts, SCORE_BATCH)
+    after = baselines(texts, args.concurrency)
+    bare, pooled = statistics.mean((before[0], after[0])), statistics.mean((before[1], after[1]))
     print(f"bare sentiment.predict on the same jobs' texts (batches of {SCORE_BATCH}, one process,"
-          f" all cores): {bare:.0f} tweets/s")
+          f" all cores): {bare:.0f} tweets/s (before {before[0]:.0f}, after {after[0]:.0f})")
+    print(f"the same in {args.concurrency} processes as the workers run it: {pooled:.0f} tweets/s"
+          f" (before {before[1]:.0f}, after {after[1]:.0f}; {pooled / bare:.2f}x one process)")
     for result in results.values():
         result["ratio_to_bare_predict"] = round(result["tweets_per_s"] / bare, 3)
-        print(f"[{result['backend']}] pipeline / bare predict = {result['ratio_to_bare_predict']}")
-    print(json.dumps({"bare_predict_tps": round(bare, 1), **results}))
+        result["ratio_to_pooled_predict"] = round(result["tweets_per_s"] / pooled, 3)
+        print(f"[{result['backend']}] pipeline / bare predict = {result['ratio_to_bare_predict']},"
+              f" / predict as the workers run it = {result['ratio_to_pooled_predict']}")
+    print(json.dumps({"bare_predict_tps": round(bare, 1), "pooled_predict_tps": round(pooled, 1),
+                      **results}))
 
 
 if __name__ == "__main__":
