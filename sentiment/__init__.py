@@ -128,9 +128,13 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'sentiment' has no attribute {name!r}")
 
 
-def predict(texts: Sequence[str], batch_size: int = 512) -> list[Prediction]:
-    """Score texts with the shipped model, in input order."""
-    return load_model().predict(texts, batch_size=batch_size)
+def predict(texts: Sequence[str], batch_size: int | None = None) -> list[Prediction]:
+    """Score texts with the shipped model, in input order, ``batch_size`` texts per network call
+    (default: the runtime's own, 128 for LiteRT and 512 for Keras)."""
+    model = load_model()
+    if batch_size is None:
+        return model.predict(texts)
+    return model.predict(texts, batch_size=batch_size)
 
 
 def model_version() -> str:

@@ -66,6 +66,28 @@ def test_lite_scores_like_keras(keras_model, lite_model) -> None:
     assert lite_model.predict(texts[:5]) == lite_model.predict(texts[:5], batch_size=2)
 
 
+def test_network_calls_hold_at_most_the_default_batch(lite_model, monkeypatch) -> None:
+    # LiteRT keeps its arena as large as the largest call a process made: a worker scoring 500
+    # posts at once must still call the network with small batches, and score them the same.
+    texts = data.tweeteval("val").texts[:300]
+    in_one_call = lite_model.probabilities(texts, batch_size=len(texts))
+    sizes: list[int] = []
+    run = lite_model._run
+
+    def counting_run(ids):
+        sizes.append(len(ids))
+        return run(ids)
+
+    monkeypatch.setattr(lite_model, "_run", counting_run)
+    monkeypatch.setenv("SENTIMENT_RUNTIME", "lite")
+    assert np.abs(lite_model.probabilities(texts) - in_one_call).max() < 1e-6
+    assert sizes == [128, 128, 44]
+    sizes.clear()
+    predictions = sentiment.predict(texts)  # what the worker calls
+    assert sizes == [128, 128, 44]
+    assert [p.label for p in predictions] == [sentiment.LABELS[i] for i in in_one_call.argmax(1)]
+
+
 def test_worker_runtime_never_imports_tensorflow(run_python) -> None:
     script = ("import sys, sentiment\n"
               "m = sentiment.load_model(threads=1)\n"
