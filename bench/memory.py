@@ -7,13 +7,15 @@ baseline), then with the default (LiteRT on the model's ``.tflite`` export). For
 
 1. start-up: a job is submitted as soon as the web answers; reported is the time from the
    worker's main process starting to that job being done (model load included);
-2. five more 100-post jobs, then 5 s idle; then the proportional set size (PSS: shared pages
-   divided among the processes sharing them, so the sum is what the stack really holds) of
-   every process honcho started, by role, and the sum.
+2. five more 100-post jobs, then two 1,000-post jobs at once (hashtags of their own, so their
+   posts are new and scored 500 at a time, as a person's largest analysis is: what a worker
+   process holds afterwards stays with it), then 5 s idle; then the proportional set size (PSS:
+   shared pages divided among the processes sharing them, so the sum is what the stack really
+   holds) of every process honcho started, by role, and the sum.
 
 Prints both tables and the ratios; the last line is JSON.
 
-    python bench/memory.py [--jobs 5]
+    python bench/memory.py [--jobs 5] [--large-jobs 2]
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.default_stack import DefaultStack  # noqa: E402
 from tests.support.faults import wait_until  # noqa: E402
+from worker.sources.sample import popular_hashtags  # noqa: E402
 
 TARGET_MB = 700
 TARGET_STARTUP_S = 10
@@ -89,7 +92,15 @@ def wait_done(stack: DefaultStack, job_id: int, timeout: float = 180) -> float:
     return time.time()
 
 
-def measure(runtime: str | None, jobs: int) -> dict:
+def large_job_hashtags(count: int) -> list[str]:
+    """The corpus's biggest hashtags after ``HASHTAGS``: each finds hundreds of posts no other
+    job of the run stored."""
+    tags = [tag for tag, _lines in popular_hashtags(len(HASHTAGS) + count + 5)
+            if tag not in HASHTAGS]
+    return tags[:count]
+
+
+def measure(runtime: str | None, jobs: int, large_jobs: int) -> dict:
     settings = {"SENTIMENT_RUNTIME": runtime} if runtime else {}
     with tempfile.TemporaryDirectory() as tmp:
         stack = DefaultStack(Path(tmp), settings)
@@ -101,6 +112,9 @@ def measure(runtime: str | None, jobs: int) -> dict:
             startup = done_at - worker.create_time()
             for tag in HASHTAGS[1 : 1 + jobs]:
                 wait_done(stack, submit(stack, tag))
+            large = [submit(stack, tag, limit=1000) for tag in large_job_hashtags(large_jobs)]
+            for job_id in large:
+                wait_done(stack, job_id)
             time.sleep(5)
             roles = pss_by_role(stack)
         finally:
@@ -120,10 +134,11 @@ def show(result: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=5)
+    parser.add_argument("--large-jobs", type=int, default=2)
     args = parser.parse_args()
-    baseline = measure("keras", args.jobs)
+    baseline = measure("keras", args.jobs, args.large_jobs)
     show(baseline)
-    light = measure(None, args.jobs)
+    light = measure(None, args.jobs, args.large_jobs)
     show(light)
     summary = {
         "baseline_pss_mb": baseline["total_pss_mb"], "pss_mb": light["total_pss_mb"],
