@@ -34,7 +34,7 @@ SCHEMES = ("redis", "redis+socket")
 # Transport options that concern consumers only: publishing is the same with or without them.
 CONSUMER_ONLY_OPTIONS = frozenset({"visibility_timeout"})
 # A web request publishes: it must not hang on a broker that stopped answering. As Celery's
-# publish retry policy in webapp.config: two retries within about half a second.
+# publish retry policy in core.config: two retries within about half a second.
 CONNECT_TIMEOUT_S = 2.0
 SOCKET_TIMEOUT_S = 5.0
 RETRIES = 2

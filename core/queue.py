@@ -1,5 +1,6 @@
-"""Names the web app, beat and workers agree on: Celery task names and queues, and publishing a
-job's message. The job row, not the message, is the source of truth (``core.lifecycle``)."""
+"""Publishing a job's message and an alert delivery's (task names and queues are
+``core.celery_config``'s). The job row, not the message, is the source of truth
+(``core.lifecycle``)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,10 @@ import uuid
 from flask import current_app
 
 from core.broker import RedisTaskPublisher
+from core.celery_config import ANALYZE_JOB_TASK, DELIVER_ALERT_TASK, JOBS_QUEUE
 
 log = logging.getLogger(__name__)
 
-ANALYZE_JOB_TASK = "tagpulse.analyze_job"
-PREDICT_TEXTS_TASK = "tagpulse.predict_texts"
-DISPATCH_TRACKERS_TASK = "tagpulse.dispatch_due_trackers"
-REAP_STALE_JOBS_TASK = "tagpulse.reap_stale_jobs"
-DELIVER_ALERT_TASK = "tagpulse.deliver_alert"
-JOBS_QUEUE = "celery"
-# Short tasks (beat's housekeeping, free-text scoring) get their own queue: behind a backlog of
-# thousands of jobs they would expire or time out before a worker reached them. Every worker
-# consumes both queues.
-SHORT_QUEUE = "short"
 
 JOB_PUBLISHER = "tagpulse.job_publisher"
 

@@ -1,7 +1,7 @@
 """Tweet sentiment scoring: one shipped Keras model behind a small, framework-free API.
 
-Importing this package does not import TensorFlow: the Flask app and the Celery beat process
-import it without paying for TF, and Celery workers load the model only after they fork
+Importing this package does not import TensorFlow: the Flask app imports it without paying
+for TF, and Celery workers load the model only after they fork
 (``load_model`` in ``worker_process_init``). Workers serve with LiteRT on the model's
 ``.tflite`` export by default (``SENTIMENT_RUNTIME``), so they never import TensorFlow at all.
 """

@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import Flask
 
+from core.config import REPO_ROOT, Config
 from core.db import db, init_reads, ping_after_idle
 from core.instance import InstanceFolderError
 from core.sources import SOURCE_NAMES
 from webapp.accounts_cli import init_cli
 from webapp.authz import check_exposure, init_authz
-from webapp.config import REPO_ROOT, Config
 from webapp.extensions import csrf, limiter, migrate, record_limited_endpoints
 from webapp.json_provider import OrjsonProvider
 from webapp.read_only import init_read_only

@@ -9,7 +9,7 @@ from celery.exceptions import TimeoutError as CeleryTimeoutError
 from flask import current_app
 from werkzeug.exceptions import GatewayTimeout, ServiceUnavailable
 
-from core.queue import PREDICT_TEXTS_TASK
+from core.celery_config import PREDICT_TEXTS_TASK
 from webapp.waiting import RETRY_AFTER_SECONDS, waiting_slot
 
 

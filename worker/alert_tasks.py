@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from core.queue import DELIVER_ALERT_TASK
+from core.celery_config import DELIVER_ALERT_TASK
 from worker import alerts
 
 

@@ -13,10 +13,11 @@ from flask import current_app
 from kombu.exceptions import ChannelError
 
 from core import lifecycle
+from core.celery_config import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK
 from core.db import db, is_database_unavailable
 from core.maintenance import server_maintenance_warnings
 from core.models import Job, utcnow
-from core.queue import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK, publish_job
+from core.queue import publish_job
 from core.sources import SOURCE_SETTINGS
 from worker import message_guard, model_runtime, pipeline, reaper, tracking
 from worker.sources import SourceError, SourceRateLimited, SourceUnavailable, get_source

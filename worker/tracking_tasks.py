@@ -6,8 +6,8 @@ import logging
 
 from celery import shared_task
 
+from core.celery_config import DISPATCH_TRACKERS_TASK
 from core.models import utcnow
-from core.queue import DISPATCH_TRACKERS_TASK
 from worker import tracking
 
 log = logging.getLogger(__name__)

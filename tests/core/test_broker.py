@@ -13,7 +13,8 @@ import redis
 from celery import Celery
 
 from core.broker import RedisTaskPublisher
-from core.queue import ANALYZE_JOB_TASK, JOBS_QUEUE, publish_job
+from core.celery_config import ANALYZE_JOB_TASK, JOBS_QUEUE
+from core.queue import publish_job
 from tests.support.apps import fresh_app
 from tests.support.env import temporary_redis_db
 from tests.support.faults import free_port

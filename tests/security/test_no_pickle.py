@@ -48,7 +48,7 @@ def test_allowed_test_uses_stay_in_tests():
 
 @pytest.mark.parametrize("redis", [False, True], ids=["embedded", "redis"])
 def test_celery_speaks_only_json(tmp_path, redis):
-    from webapp.config import celery_settings
+    from core.config import celery_settings
 
     env = embedded_env(tmp_path / "instance")
     if redis:

@@ -58,7 +58,7 @@ def test_no_secret_is_written_into_the_code():
 
 
 def test_the_secret_key_comes_from_the_environment(tmp_path, monkeypatch):
-    from webapp.config import Config
+    from core.config import Config
 
     monkeypatch.setenv("TAGPULSE_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")

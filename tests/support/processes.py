@@ -97,7 +97,7 @@ def start_embedded_broker(settings: dict[str, str], log_dir: Path) -> ManagedPro
 
 def start_beat(settings: dict[str, str], log_dir: Path) -> ManagedProcess:
     beat = ManagedProcess(
-        "beat", [str(VENV_BIN / "celery"), "-A", "make_celery", "beat", "--loglevel", "INFO"],
+        "beat", [str(VENV_BIN / "celery"), "-A", "make_beat", "beat", "--loglevel", "INFO"],
         settings, log_dir)
     beat.wait_for_log("beat: Starting", timeout=60)
     return beat

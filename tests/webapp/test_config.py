@@ -13,7 +13,7 @@ from tests.support.env import REPO_ROOT
 def _read_key(instance: str, barrier, results) -> None:
     from pathlib import Path
 
-    from webapp.config import _secret_key
+    from core.config import _secret_key
 
     barrier.wait()
     results.put(_secret_key(Path(instance)))

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import select
 
+from core.celery_config import SHORT_QUEUE
 from core.db import db
 from core.models import Job, utcnow
-from core.queue import SHORT_QUEUE
 from tests.support.broker import queue_length
 from webapp.waiting import app_waiters
 
