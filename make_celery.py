@@ -1,4 +1,4 @@
-"""Entry point for ``celery -A make_celery worker`` (beat has its own, lighter one: ``make_beat``)."""
+"""Entry point for ``celery -A make_celery worker`` (beat has its own, lighter one: make_beat)."""
 
 import sys
 from pathlib import Path
