@@ -103,6 +103,13 @@ def job_texts(hashtags: list[str], posts: int) -> list[str]:
     return texts
 
 
+def score_in_batches(model, texts: list[str], batch_size: int) -> int:
+    """Score ``texts`` as the workers do: ``batch_size`` texts per predict call, the runtime's
+    own number of texts per network call; returns how many were scored."""
+    return sum(len(model.predict(texts[i : i + batch_size]))
+               for i in range(0, len(texts), batch_size))
+
+
 def bare_predict_tps(texts: list[str], batch_size: int) -> float:
     """sentiment.predict on the jobs' texts, in the pipeline's batch size, in one process with
     all the cores: the model's own speed, with nothing else in the way."""
@@ -111,10 +118,7 @@ def bare_predict_tps(texts: list[str], batch_size: int) -> float:
     model = sentiment.load_model(threads=os.cpu_count())
     model.predict(texts[:batch_size])  # warm up
     start, cpu_start = time.perf_counter(), time.process_time()
-    # As the workers call it: ``batch_size`` texts per predict call, the runtime's own number
-    # of texts per network call.
-    scored = sum(len(model.predict(texts[i : i + batch_size]))
-                 for i in range(0, len(texts), batch_size))
+    scored = score_in_batches(model, texts, batch_size)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     print(f"bare predict: {cpu / scored * 1e6:.1f} µs of CPU per post"
           f" ({cpu / elapsed:.2f} cores busy)")
@@ -130,10 +134,7 @@ def _score_share(texts: list[str], batch_size: int, threads: int, start_at: floa
     while time.time() < start_at:  # every process starts scoring at the same moment
         time.sleep(0.001)
     start = time.perf_counter()
-    # As the workers call it: ``batch_size`` texts per predict call, the runtime's own number
-    # of texts per network call.
-    scored = sum(len(model.predict(texts[i : i + batch_size]))
-                 for i in range(0, len(texts), batch_size))
+    scored = score_in_batches(model, texts, batch_size)
     results.put((scored, time.perf_counter() - start))
 
 

@@ -22,9 +22,9 @@ from sentiment.text import normalize
 
 OOV_ID = 1  # TextVectorization's ids: 0 pads, 1 is the out-of-vocabulary token
 # Texts per interpreter call unless the caller asks otherwise. LiteRT sizes its tensor arena for
-# the largest call a process has made and keeps it: after calls of 512 texts a process held about
-# 30 MB more than after calls of 128 (60 MB more after one of 1,000), at the same speed on this
-# model (``bench/call_size.py``). Every worker pays it, so the stack's memory does too.
+# the largest call a process has made and keeps it: calls of 512 texts left a process 61 MB
+# larger, calls of 128 30 MB, at no speed difference we could measure on this model
+# (``bench/call_size.py``). Every worker pays it, so the stack's memory does too.
 DEFAULT_BATCH_SIZE = 128
 
 
