@@ -7,6 +7,9 @@ scored: it is counted and listed as "not scored: language" rather than given an 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import langcodes
 from sqlalchemy import ColumnElement, or_
 
 from core.models import Tweet
@@ -14,17 +17,35 @@ from core.models import Tweet
 DEFAULT_LANG = "en"
 
 
+# Longer than any tag a source sends or a person types ("zh-Hant-TW", "en-US-x-twain"): beyond
+# it, parsing is not tried at all.
+MAX_TAG_LENGTH = 35
+# Codes that say "no language": undetermined, no linguistic content, multiple, uncoded.
+NO_LANGUAGE = frozenset({"und", "zxx", "mul", "mis"})
+
+
+@lru_cache(maxsize=4096)  # a pure function of a few dozen distinct tags, called for every post
 def primary_language(tag: str | None) -> str | None:
-    """The primary subtag of a BCP 47 language tag, lower-cased ("en-GB" -> "en"); None for
-    none or for the codes that say "no language" (und, zxx, mul and X's private qme/qht/...)."""
-    if not tag:
+    """The language a BCP 47 tag names, as the one code jobs and posts are compared by: the
+    canonical ISO 639 code of its language subtag ("en-GB", "EN", "eng" -> "en"; X's old "iw" ->
+    "he"; "cmn" -> "zh", the macrolanguage, as the sources tag Chinese).
+
+    None for none, for what is not a registered language ("zz", "english"), and for the codes
+    that say "no language" (und, zxx, mul, mis, and private use qaa-qtz, e.g. X's qme and qht).
+    A person's "eng" used to be taken as given, and then no post ever matched it."""
+    if not tag or len(tag) > MAX_TAG_LENGTH:
         return None
-    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
-    if not primary.isascii() or not primary.isalpha() or not 2 <= len(primary) <= 3:
+    try:
+        language = langcodes.Language.get(
+            langcodes.standardize_tag(tag.strip().replace("_", "-"), macro=True)).language
+    except ValueError:  # not a language tag at all (langcodes' LanguageTagError)
         return None
-    if primary in ("und", "zxx", "mul", "mis") or primary.startswith("q"):
+    if (not language or not language.isascii() or not language.isalpha()
+            or not 2 <= len(language) <= 3 or not langcodes.tag_is_valid(language)):
         return None
-    return primary
+    if language in NO_LANGUAGE or (len(language) == 3 and "qaa" <= language <= "qtz"):
+        return None
+    return language
 
 
 def scored_in(job_lang: str, post_lang: str | None) -> bool:

@@ -85,8 +85,9 @@ class Job(JobTotals, db.Model):
     hashtag_key: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(16))
     tweet_limit: Mapped[int] = mapped_column(Integer)
-    # The language scored (ISO 639 code, or "any"): the model reads English, so posts in other
-    # languages are linked but not scored, and counted in skipped_language.
+    # The language scored (an ISO 639 code as core.languages.primary_language writes it): the
+    # model reads English, so posts in other languages are linked but not scored, and counted in
+    # skipped_language.
     lang: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     skipped_language: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(8), default="queued")

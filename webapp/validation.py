@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.hashtags import MAX_HASHTAG_LENGTH, hashtag_key, is_valid_hashtag, normalize_hashtag
+from core.languages import DEFAULT_LANG, primary_language
 from core.sources import DEFAULT_SOURCE, SOURCE_NAMES, source_info, unconfigured_message
 
 INT_RE = re.compile(r"-?[0-9]{1,11}")
-LANG_RE = re.compile(r"[a-z]{2,3}")
-DEFAULT_LANG = "en"
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 
@@ -111,14 +110,17 @@ def require_configured(source: str, config: Mapping[str, Any], field: str = "sou
 
 
 def parse_lang(value: Any, field: str = "lang") -> str:
-    """The language a job scores, as an ISO 639 code: "en" (the model's language) by default.
+    """The language a job scores, as the ISO 639 code posts are compared by ("en", the model's
+    language, by default): a tag such as "en-GB" or a three-letter "eng" gives "en".
     Posts in other languages are counted as not scored, never given the model's guess."""
     if value is None or value == "":
         return DEFAULT_LANG
-    if isinstance(value, str) and LANG_RE.fullmatch(value.strip().lower()):
-        return value.strip().lower()
-    raise ValidationError(
-        'The language must be a two- or three-letter ISO 639 code such as "en".', field)
+    language = primary_language(value) if isinstance(value, str) else None
+    if language is None:
+        raise ValidationError(
+            'The language must be an ISO 639 language code such as "en" (English), "es" or '
+            '"de".', field)
+    return language
 
 
 def reject_unknown_fields(body: Mapping[str, Any], allowed: set[str]) -> None:

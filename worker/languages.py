@@ -27,6 +27,10 @@ def detect_language(text: str) -> str:
 
 
 def post_language(stated: str | None, text: str) -> str:
-    """The source's stated language (its primary subtag) when it gave a usable one, else the
-    detected one."""
-    return primary_language(stated) or detect_language(text)
+    """The source's stated language when it gave a usable one, else the detected one; either
+    as ``primary_language`` writes it, the code a job's ``lang`` is compared with ("und" when
+    the text has no letters to tell by)."""
+    if language := primary_language(stated):
+        return language
+    detected = detect_language(text)
+    return primary_language(detected) or detected

@@ -111,6 +111,23 @@ def test_a_job_takes_a_language_default_english(client):
     assert (bad.status_code, bad.get_json()["field"]) == (422, "lang")
 
 
+@pytest.mark.parametrize(("asked", "kept"), [("eng", "en"), ("en-GB", "en"), ("fra", "fr"),
+                                              ("iw", "he")])
+def test_a_job_keeps_the_code_its_posts_carry(client, asked, kept):
+    """Posts carry "en": a job kept as "eng" scored none of them."""
+    body = client.post("/api/jobs", json={"hashtag": "python", "lang": asked}).get_json()
+    assert client.get(body["url"]).get_json()["lang"] == kept
+
+
+@pytest.mark.parametrize("asked", ["zz", "xx", "und", "qme", 42])
+def test_a_code_that_names_no_language_is_refused_and_nothing_is_queued(client, asked):
+    before = client.get("/api/jobs").get_json()["total"]
+    bad = client.post("/api/jobs", json={"hashtag": "python", "lang": asked})
+    assert (bad.status_code, bad.get_json()["field"]) == (422, "lang")
+    assert "ISO 639" in bad.get_json()["error"]
+    assert client.get("/api/jobs").get_json()["total"] == before
+
+
 def test_the_suggested_sample_hashtags_are_popular_in_the_corpus():
     from core.sources import SAMPLE_EXAMPLE_HASHTAGS
     from worker.sources.sample_corpus import popular_hashtags
@@ -132,8 +149,10 @@ def test_a_tracker_keeps_its_language_for_its_runs(client, app):
     from core.models import utcnow
     from worker.tracking import dispatch_due_trackers
 
-    body = client.post("/api/trackers", json={"hashtag": "café", "lang": "fr"}).get_json()
+    body = client.post("/api/trackers", json={"hashtag": "café", "lang": "fra"}).get_json()
     assert body["lang"] == "fr"
+    bad = client.post("/api/trackers", json={"hashtag": "thé", "lang": "zz"})
+    assert (bad.status_code, bad.get_json()["field"]) == (422, "lang")
     with app.app_context():
         report = dispatch_due_trackers(utcnow() + timedelta(seconds=1), publish=lambda _id: True)
         from core.db import db
