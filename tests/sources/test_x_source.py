@@ -17,7 +17,7 @@ from worker.sources import (
     SourceUnavailable,
     get_source,
 )
-from worker.sources.x import NO_CREDENTIALS_MESSAGE
+from worker.sources.x import NO_CREDENTIALS_MESSAGE, search_query
 
 SEARCH_URL = "https://api.twitter.com/2/tweets/search/recent"
 NEWEST_ON_FIRST_PAGE = "2125159659336634369"
@@ -281,3 +281,27 @@ def test_cassettes_hold_no_credentials(cassettes_dir, fake_token):
         assert "authorization" not in text.lower(), cassette.name
         assert "bearer" not in text.lower(), cassette.name
         assert fake_token not in text, cassette.name
+
+
+@pytest.mark.parametrize(("lang", "operator"), [
+    ("en", "lang:en"), ("he", "lang:iw"), ("id", "lang:in"), ("fil", "lang:tl"),
+    ("zh", "(lang:zh-CN OR lang:zh-TW)"),
+])
+def test_asks_x_for_a_language_by_the_code_x_uses(x_source, lang, operator):
+    """Jobs hold "he" for Hebrew; X's lang: operator knows it as "iw" and finds nothing for
+    "he" (X's search documentation lists its codes)."""
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH_URL, json={"meta": {"result_count": 0}})
+        x_source.fetch_page("python", page_size=10, lang=lang)
+        sent = parse_qs(mock.calls[0].request.url.partition("?")[2])
+
+    assert sent["query"] == [f"#python -is:retweet {operator}"]
+
+
+@pytest.mark.parametrize("stated", ["en", "iw", "in", "tl", "zh-CN", "zh-TW", "no", "ckb"])
+def test_a_job_for_the_language_x_states_on_a_post_asks_x_for_that_code(stated):
+    """Round trip: the job a person makes for a post's language (its canonical code) asks X for
+    the code X wrote on the post."""
+    from core.languages import primary_language
+
+    assert f"lang:{stated}" in search_query("python", primary_language(stated))

@@ -36,6 +36,16 @@ NO_CREDENTIALS_MESSAGE = (
     "with recent-search access, or track this hashtag with the sample source."
 )
 
+# X's `lang:` operator takes X's own codes (its search documentation lists them), where jobs
+# hold the canonical ones (core.languages): Hebrew is "iw" there, Indonesian "in", Tagalog "tl",
+# and Chinese is two codes. Asking for `lang:he` would find no post at all.
+_X_LANGUAGE_OPERATORS = {
+    "he": "lang:iw",
+    "id": "lang:in",
+    "fil": "lang:tl",
+    "zh": "(lang:zh-CN OR lang:zh-TW)",
+}
+
 _TWITTER_EPOCH_MS = 1288834974657  # X ids carry their creation time in milliseconds since this
 
 
@@ -92,6 +102,15 @@ def timeout_seconds(settings: Mapping[str, object]) -> float:
     )
 
 
+def search_query(hashtag: str, lang: str | None) -> str:
+    """Recent search's query for original posts carrying ``#hashtag``, in ``lang`` (a code as
+    ``core.languages.primary_language`` writes it) when given."""
+    query = f"#{hashtag} -is:retweet"
+    if lang:
+        query += " " + _X_LANGUAGE_OPERATORS.get(lang, f"lang:{lang}")
+    return query
+
+
 class XSource:
     """Searches X's recent tweets (no retweets, in the job's language) by hashtag."""
 
@@ -135,7 +154,7 @@ class XSource:
         if self._client is None:
             raise SourceAuthError(NO_CREDENTIALS_MESSAGE)
         params = {
-            "query": f"#{hashtag} -is:retweet" + (f" lang:{lang}" if lang else ""),
+            "query": search_query(hashtag, lang),
             "max_results": min(max(page_size, MIN_PAGE_SIZE), MAX_PAGE_SIZE),
             "expansions": "author_id",
             "user_fields": "username",
