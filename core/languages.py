@@ -22,6 +22,9 @@ DEFAULT_LANG = "en"
 MAX_TAG_LENGTH = 35
 # Codes that say "no language": undetermined, no linguistic content, multiple, uncoded.
 NO_LANGUAGE = frozenset({"und", "zxx", "mul", "mis"})
+# Where CLDR's preferred code is not the one the sources write: Tagalog is "tl" on X, Mastodon,
+# Bluesky and in py3langid's detections, and CLDR would make it "fil".
+AS_SOURCES_WRITE_IT = {"fil": "tl"}
 
 
 @lru_cache(maxsize=4096)  # a pure function of a few dozen distinct tags, called for every post
@@ -45,7 +48,7 @@ def primary_language(tag: str | None) -> str | None:
         return None
     if language in NO_LANGUAGE or (len(language) == 3 and "qaa" <= language <= "qtz"):
         return None
-    return language
+    return AS_SOURCES_WRITE_IT.get(language, language)
 
 
 def scored_in(job_lang: str, post_lang: str | None) -> bool:

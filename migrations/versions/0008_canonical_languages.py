@@ -34,7 +34,7 @@ def canonical(code: str) -> str | None:
         return None
     if not language or not language.isalpha() or not langcodes.tag_is_valid(language):
         return None
-    return language
+    return {"fil": "tl"}.get(language, language)  # Tagalog as the sources write it
 
 
 def upgrade():

@@ -16,6 +16,7 @@ from worker.languages import post_language
     ("eng", "en"), ("fra", "fr"), ("fre", "fr"), ("deu", "de"), ("jpn", "ja"),
     ("iw", "he"), ("in", "id"),  # X's codes for Hebrew and Indonesian
     ("cmn", "zh"), ("zh-Hant-TW", "zh"),  # the macrolanguage, as the sources tag Chinese
+    ("tl", "tl"), ("fil", "tl"), ("tgl", "tl"),  # Tagalog as the sources write it
     ("qu", "qu"),  # Quechua is a language, though its code starts like the private-use ones
     ("haw", "haw"), ("yue", "yue"),  # no two-letter code: the three-letter one is canonical
 ])

@@ -284,7 +284,7 @@ def test_cassettes_hold_no_credentials(cassettes_dir, fake_token):
 
 
 @pytest.mark.parametrize(("lang", "operator"), [
-    ("en", "lang:en"), ("he", "lang:iw"), ("id", "lang:in"), ("fil", "lang:tl"),
+    ("en", "lang:en"), ("he", "lang:iw"), ("id", "lang:in"), ("tl", "lang:tl"),
     ("zh", "(lang:zh-CN OR lang:zh-TW)"),
 ])
 def test_asks_x_for_a_language_by_the_code_x_uses(x_source, lang, operator):

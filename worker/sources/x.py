@@ -37,12 +37,11 @@ NO_CREDENTIALS_MESSAGE = (
 )
 
 # X's `lang:` operator takes X's own codes (its search documentation lists them), where jobs
-# hold the canonical ones (core.languages): Hebrew is "iw" there, Indonesian "in", Tagalog "tl",
-# and Chinese is two codes. Asking for `lang:he` would find no post at all.
+# hold the canonical ones (core.languages): Hebrew is "iw" there, Indonesian "in", and Chinese is
+# two codes. Asking for `lang:he` would find no post at all.
 _X_LANGUAGE_OPERATORS = {
     "he": "lang:iw",
     "id": "lang:in",
-    "fil": "lang:tl",
     "zh": "(lang:zh-CN OR lang:zh-TW)",
 }
 
