@@ -235,6 +235,22 @@ def run_backend(kind: str, hashtags: list[str], posts: int, concurrency: int) ->
     }
 
 
+def machine_time_per_post(result: dict, bare_tps: float, pooled_tps: float,
+                          target: float = 0.8) -> dict[str, float]:
+    """Where the machine's time per newly stored post goes: all the cores' time divided by the
+    posts stored; the model's part as it scores alone in the workers' arrangement; the CPU the
+    burst's processes used besides it; and what was idle. ``at_target``: the time a post may
+    take at ``target`` of bare predict, and how much less that is than now."""
+    cores = os.cpu_count() or 1
+    now = cores * 1e6 / result["tweets_per_s"]
+    model = cores * 1e6 / pooled_tps
+    cpu = sum(result["cpu_us_per_post"].values())
+    at_target = cores * 1e6 / (target * bare_tps)
+    return {"now": round(now), "model": round(model), "other_cpu": round(cpu - model),
+            "idle": round(max(0.0, now - cpu)), "at_target": round(at_target),
+            "cut_needed_pct": round(max(0.0, 1 - at_target / now) * 100, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=40)
@@ -274,6 +290,11 @@ def main() -> None:
         result["ratio_to_pooled_predict"] = round(result["tweets_per_s"] / pooled, 3)
         print(f"[{result['backend']}] pipeline / bare predict = {result['ratio_to_bare_predict']},"
               f" / predict as the workers run it = {result['ratio_to_pooled_predict']}")
+        result["machine_us_per_post"] = budget = machine_time_per_post(result, bare, pooled)
+        print(f"[{result['backend']}] machine time per newly stored post ({os.cpu_count()} cores):"
+              f" {budget['now']} µs, of which the model {budget['model']} µs, other CPU"
+              f" {budget['other_cpu']} µs, idle {budget['idle']} µs; at 0.8 of bare predict"
+              f" {budget['at_target']} µs ({budget['cut_needed_pct']} % less)")
     print(json.dumps({"bare_predict_tps": round(bare, 1), "pooled_predict_tps": round(pooled, 1),
                       **results}))
 
