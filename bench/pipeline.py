@@ -298,7 +298,8 @@ def main() -> None:
         print(f"[{result['backend']}] machine time per newly stored post ({os.cpu_count()} cores):"
               f" {budget['now']} µs, of which the model {budget['model']} µs, other CPU"
               f" {budget['other_cpu']} µs, idle {budget['idle']} µs;"
-              f" at {TARGET_RATIO} of bare predict {budget['at_target']} µs ({budget['cut_needed_pct']} % less)")
+              f" at {TARGET_RATIO} of bare predict {budget['at_target']} µs"
+              f" ({budget['cut_needed_pct']} % less)")
     print(json.dumps({"bare_predict_tps": round(bare, 1), "pooled_predict_tps": round(pooled, 1),
                       **results}))
 
