@@ -41,17 +41,20 @@ def _pushed(client: redis.Redis) -> dict:
     return json.loads(raw)
 
 
-def test_the_message_is_the_one_send_task_pushes(app):
+# Job ids (their repr written directly), and others through Celery's saferepr, which shortens
+# a long argument where repr would not.
+@pytest.mark.parametrize("args", [[7], [7, 12345678901234], ["#tag", None, True, "x" * 2000]])
+def test_the_message_is_the_one_send_task_pushes(app, args):
     celery = app.extensions["celery"]
     publisher = RedisTaskPublisher.for_celery(celery)
     assert publisher is not None
     client = publisher.client
     client.delete(JOBS_QUEUE)
     with app.app_context():
-        celery.send_task(ANALYZE_JOB_TASK, args=[7], task_id="job-7-0a1b2c3d",
+        celery.send_task(ANALYZE_JOB_TASK, args=args, task_id="job-7-0a1b2c3d",
                          ignore_result=True)
     by_celery = _pushed(client)
-    publisher.publish(ANALYZE_JOB_TASK, [7], task_id="job-7-0a1b2c3d", queue=JOBS_QUEUE)
+    publisher.publish(ANALYZE_JOB_TASK, args, task_id="job-7-0a1b2c3d", queue=JOBS_QUEUE)
     direct = _pushed(client)
     # Each message gets its own delivery tag; everything else is the same, field for field.
     assert by_celery["properties"].pop("delivery_tag") != direct["properties"].pop(
@@ -59,7 +62,7 @@ def test_the_message_is_the_one_send_task_pushes(app):
     assert direct == by_celery
     assert direct["headers"]["task"] == ANALYZE_JOB_TASK
     # The body is Celery's protocol 2: [args, kwargs, embed].
-    assert json.loads(base64.b64decode(direct["body"]))[:2] == [[7], {}]
+    assert json.loads(base64.b64decode(direct["body"]))[:2] == [args, {}]
 
 
 def test_publish_job_goes_straight_to_redis(app):
