@@ -71,13 +71,16 @@ class RedisTaskPublisher:
         """The envelope kombu's Redis transport would push for ``send_task(task_name, args,
         task_id=task_id, ignore_result=True)`` routed to ``queue``."""
         args = list(args)
+        amqp = self.celery.amqp
         # Celery writes the arguments' repr into the headers (for the worker's log) through
-        # saferepr, 15 µs a message; for integers (job ids) that is plain repr, 0.3 µs.
-        plain = all(type(arg) is int for arg in args)
-        task = self.celery.amqp.as_task_v2(task_id, task_name, args=args, kwargs={},
-                                           reply_to=self.celery.thread_oid, ignore_result=True,
-                                           argsrepr=repr(args) if plain else None,
-                                           kwargsrepr="{}")
+        # saferepr, 15 µs a message; for integers (job ids) within its length cap that is plain
+        # repr, 0.3 µs.
+        argsrepr = repr(args)
+        if not (all(type(arg) is int for arg in args) and len(argsrepr) <= amqp.argsrepr_maxsize):
+            argsrepr = None  # saferepr's
+        task = amqp.as_task_v2(task_id, task_name, args=args, kwargs={},
+                               reply_to=self.celery.thread_oid, ignore_result=True,
+                               argsrepr=argsrepr, kwargsrepr="{}")
         content_type, content_encoding, body = serialize(task.body, serializer="json")
         return {
             "body": base64.b64encode(body.encode() if isinstance(body, str) else body).decode(),

@@ -42,8 +42,9 @@ def _pushed(client: redis.Redis) -> dict:
 
 
 # Job ids (their repr written directly), and others through Celery's saferepr, which shortens
-# a long argument where repr would not.
-@pytest.mark.parametrize("args", [[7], [7, 12345678901234], ["#tag", None, True, "x" * 2000]])
+# a long argument, or a long list of integers, where repr would not.
+@pytest.mark.parametrize("args", [[7], [7, 12345678901234], ["#tag", None, True, "x" * 2000],
+                                  list(range(10**6, 10**6 + 400))])
 def test_the_message_is_the_one_send_task_pushes(app, args):
     celery = app.extensions["celery"]
     publisher = RedisTaskPublisher.for_celery(celery)
