@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from core.bulk import insert_ignoring_conflicts, one_of
+from core.bulk import add_on_conflict, insert_ignoring_conflicts, one_of
 from core.db import db
 from core.hashtags import hashtag_key as key_of
 from core.models import HashtagHour, HashtagPost, Tweet
@@ -35,11 +34,6 @@ def hour_start(hour: int) -> datetime:
     return datetime.fromtimestamp(hour * 3600, UTC)
 
 
-def _insert(table):
-    dialect = db.session.get_bind().dialect.name
-    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table)
-
-
 @dataclass
 class _Delta:
     positive: int = 0
@@ -56,19 +50,12 @@ class _Delta:
 
 
 def _apply(deltas: dict[tuple[str, str, int], _Delta]) -> None:
-    """Add the deltas to their hours: one upsert run with many parameter sets."""
-    if not deltas:
-        return
-    table = HashtagHour.__table__
-    statement = _insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=["hashtag_key", "source", "hour"],
-        set_={name: table.c[name] + statement.excluded[name]
-              for name in (*COUNTED, "score_sum")})
-    db.session.execute(statement, [
+    """Add the deltas to their hours, in one statement."""
+    add_on_conflict(HashtagHour.__table__, [
         {"hashtag_key": key, "source": source, "hour": hour, "positive": d.positive,
          "neutral": d.neutral, "negative": d.negative, "score_sum": d.score_sum}
-        for (key, source, hour), d in sorted(deltas.items())])  # one order: no deadlocks
+        for (key, source, hour), d in deltas.items()],
+        keys=("hashtag_key", "source", "hour"), added=(*COUNTED, "score_sum"))
 
 
 @dataclass(frozen=True)

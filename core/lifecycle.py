@@ -194,6 +194,8 @@ class Claim:
 
     job: Job | None
     reason: str  # "taken", "taken-over", "finished", "held", "missing", "gave-up"
+    # Taken for the first time: no earlier attempt can have stored anything for it.
+    first_attempt: bool = False
 
 
 def claim(job_id: int, holder: LeaseHolder, now: datetime, *, lease: timedelta,
@@ -205,7 +207,8 @@ def claim(job_id: int, holder: LeaseHolder, now: datetime, *, lease: timedelta,
     kills its worker every time must end.
     """
     row = db.session.execute(
-        select(Job.status, Job.lease_owner, Job.heartbeat_at, Job.worker_losses)
+        select(Job.status, Job.lease_owner, Job.heartbeat_at, Job.worker_losses, Job.attempts,
+               Job.started_at)
         .where(Job.id == job_id)).first()
     db.session.rollback()  # end the read; the UPDATE below decides
     if row is None:
@@ -239,7 +242,8 @@ def claim(job_id: int, holder: LeaseHolder, now: datetime, *, lease: timedelta,
         mean_score=None, error=None)
     if not taken:
         return Claim(None, "held")
-    return Claim(db.session.get(Job, job_id), "taken-over" if takeover else "taken")
+    return Claim(db.session.get(Job, job_id), "taken-over" if takeover else "taken",
+                 first_attempt=not row.attempts and row.started_at is None)
 
 
 def _same_lease(row) -> list:
@@ -255,9 +259,11 @@ def _transition(job_id: int, current: str, new: str, now: datetime, conditions: 
                 **values) -> bool:
     if not can_move(current, new):
         raise ValueError(f"a job cannot go from {current} to {new}")
+    # Committed at once, so matching the session's objects to the new values first (the ORM's
+    # default "synchronize_session") would be work the commit's expiry throws away.
     result = db.session.execute(
         update(Job).where(Job.id == job_id, Job.status == current, *conditions)
-        .values(status=new, **values))
+        .values(status=new, **values), execution_options={"synchronize_session": False})
     db.session.commit()
     return result.rowcount == 1
 

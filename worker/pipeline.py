@@ -191,15 +191,17 @@ def record_progress(job: Job, fetched: int, linked: Sequence[StoredTweet], now: 
 def claim(job_id: int, holder: LeaseHolder, now: datetime, *, lease: timedelta = DEFAULT_LEASE,
           max_losses: int = DEFAULT_MAX_LOSSES) -> Job | None:
     """Take the job (``core.lifecycle.claim``); a previous attempt's links are dropped so the new
-    one starts over cleanly. None when it is finished or held by a live worker."""
+    one starts over cleanly (a first attempt has none: one statement and commit less per job).
+    None when it is finished or held by a live worker."""
     claimed = lifecycle.claim(job_id, holder, now, lease=lease, max_losses=max_losses)
     if claimed.job is None:
         log.info("job %s not taken: %s", job_id, claimed.reason)
         return None
     if claimed.reason == "taken-over":
         log.warning("job %s taken over from a worker that stopped", job_id)
-    unlink_all(job_id)
-    db.session.commit()
+    if not claimed.first_attempt:
+        unlink_all(job_id)
+        db.session.commit()
     return claimed.job
 
 

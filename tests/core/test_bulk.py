@@ -1,4 +1,5 @@
-"""Bulk insert-or-skip on both databases: SQLite's insertmanyvalues and PostgreSQL's unnest."""
+"""Bulk insert-or-skip and insert-or-add on both databases: SQLite's executemany and
+PostgreSQL's one statement over a JSON recordset."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from core.bulk import insert_ignoring_conflicts
+from core.bulk import add_on_conflict, insert_ignoring_conflicts
 from core.db import db
-from core.models import Tweet
+from core.models import HashtagHour, Tweet
 
 STORED_AT = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
 
@@ -53,3 +54,29 @@ def test_nulls_and_times_round_trip_as_a_single_insert_would_store_them(database
 def test_nothing_to_insert_is_a_no_op(database_app) -> None:
     with database_app.app_context():
         assert insert_ignoring_conflicts(Tweet.__table__, [], ("id",)) == []
+
+
+def hour(tag: str, number: int, positive: int = 0, negative: int = 0, score_sum: float = 0.0):
+    return {"hashtag_key": tag, "source": "sample", "hour": number, "positive": positive,
+            "neutral": 0, "negative": negative, "score_sum": score_sum}
+
+
+def test_adds_to_the_rows_already_there_and_inserts_the_others(database_app) -> None:
+    added = ("positive", "neutral", "negative", "score_sum")
+    keys = ("hashtag_key", "source", "hour")
+    with database_app.app_context():
+        add_on_conflict(HashtagHour.__table__, [hour("a", 1, positive=2, score_sum=0.5),
+                                                hour("a", 2, negative=1, score_sum=-0.75)],
+                        keys, added)
+        db.session.commit()
+        # Given out of key order, one row there already and one new; the other row untouched.
+        add_on_conflict(HashtagHour.__table__, [hour("b", 1, positive=1, score_sum=0.25),
+                                                hour("a", 1, positive=3, negative=1,
+                                                     score_sum=1.0)], keys, added)
+        add_on_conflict(HashtagHour.__table__, [], keys, added)  # nothing: no statement
+        db.session.commit()
+        rows = {(row.hashtag_key, row.hour): (row.positive, row.neutral, row.negative,
+                                              row.score_sum)
+                for row in db.session.scalars(select(HashtagHour))}
+        assert rows == {("a", 1): (5, 0, 1, 1.5), ("a", 2): (0, 0, 1, -0.75),
+                        ("b", 1): (1, 0, 0, 0.25)}

@@ -109,6 +109,40 @@ def test_a_finished_job_is_not_run_again(app, score):
         assert db.session.get(Job, job_id).attempts == 1
 
 
+def test_a_new_attempt_drops_what_an_earlier_attempt_linked(app, score):
+    with app.app_context():
+        # A post of another hashtag, linked by an earlier attempt that then lost its worker: the
+        # reaper put the job back in the queue (attempts and started_at stay as they were).
+        stray = make_job("love", limit=1)
+        pipeline.run_job(stray, source=sample_at(NOW), score=score, model_version="t")
+        stray_tweet = db.session.scalars(select(JobTweet.tweet_id)).one()
+        job_id = make_job("usa", limit=10, attempts=1, started_at=NOW - timedelta(minutes=5))
+        db.session.add(JobTweet(job_id=job_id, tweet_id=stray_tweet))
+        db.session.commit()
+        outcome = pipeline.run_job(job_id, source=sample_at(NOW), score=score, model_version="t")
+        linked = set(db.session.scalars(select(JobTweet.tweet_id).where(
+            JobTweet.job_id == job_id)))
+        assert stray_tweet not in linked and len(linked) == outcome.total == 10
+        assert db.session.get(Job, job_id).attempts == 2
+
+
+def test_only_a_job_never_taken_counts_as_a_first_attempt(app):
+    from core import lifecycle
+
+    holder = lifecycle.LeaseHolder.current()
+    with app.app_context():
+        fresh = make_job("usa")
+        requeued = make_job("usa", attempts=1, started_at=NOW)
+        # A job of an instance from before attempts were counted: only its start says it ran.
+        older = make_job("usa", started_at=NOW)
+        claims = {name: lifecycle.claim(job_id, holder, NOW, lease=timedelta(seconds=30),
+                                        max_losses=3)
+                  for name, job_id in (("fresh", fresh), ("requeued", requeued),
+                                       ("older", older))}
+        assert {name: (c.reason, c.first_attempt) for name, c in claims.items()} == {
+            "fresh": ("taken", True), "requeued": ("taken", False), "older": ("taken", False)}
+
+
 class OnePageSource:
     name = "sample"
 
