@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Row, Table, any_, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db
+from core.models import UTCDateTime
 
 
 def insert_ignoring_conflicts(table: Table, rows: Sequence[Mapping[str, Any]],
@@ -74,10 +75,13 @@ def add_on_conflict(table: Table, rows: Sequence[Mapping[str, Any]], keys: Seque
 def _rows_json(table: Table, rows: Sequence[Mapping[str, Any]], dialect) -> str:
     """The rows as one JSON array, each value as the column's type would bind it."""
     names = tuple(rows[0])
-    # Only the columns whose type converts values (UTC datetimes) are touched row by row; the
-    # rest go to orjson as they are. With 500-post batches this loop runs per post.
+    # Only the columns whose type converts values are touched row by row; the rest go to orjson
+    # as they are. UTC datetimes need no step here: orjson writes an aware one with its offset,
+    # which PostgreSQL reads as the same moment, and a naive one as UTC (OPT_NAIVE_UTC), as
+    # UTCDateTime would bind it. With 500-post batches this loop ran three times per post.
     converted = [(name, process) for name in names
-                 if (process := table.c[name].type.bind_processor(dialect)) is not None]
+                 if not isinstance(table.c[name].type, UTCDateTime)
+                 and (process := table.c[name].type.bind_processor(dialect)) is not None]
     records = rows
     if converted:
         records = [dict(row) for row in rows]
@@ -86,7 +90,7 @@ def _rows_json(table: Table, rows: Sequence[Mapping[str, Any]], dialect) -> str:
                 record[name] = process(record[name])
     # orjson writes a 500-post batch about six times faster than the standard library, and
     # datetimes as ISO 8601 with their offset, as PostgreSQL reads them.
-    return orjson.dumps(records, default=_json_value).decode()
+    return orjson.dumps(records, default=_json_value, option=orjson.OPT_NAIVE_UTC).decode()
 
 
 def _json_value(value: Any) -> str:

@@ -73,14 +73,16 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
     a job's figures never mix two models (after an upgrade, old posts are re-read as seen).
     A tweet already linked to the job is not counted twice.
     """
+    # The job's attributes once, not an ORM attribute read per post.
+    source, lang = job.source, job.lang
     unique = list({t.source_id: t for t in tweets}.values())
     texts = {t.source_id: readable(t.text) for t in unique}
-    known = stored_tweets(job.source, [t.source_id for t in unique])
+    known = stored_tweets(source, [t.source_id for t in unique])
     # A stored tweet keeps the language it was stored with, so these counts agree with the
     # final recount from the rows (``job_totals``).
     langs = {t.source_id: known[t.source_id].lang if t.source_id in known
              else post_language(t.lang, texts[t.source_id]) for t in unique}
-    wanted = {t.source_id for t in unique if scored_in(job.lang, langs[t.source_id])}
+    wanted = {t.source_id for t in unique if scored_in(lang, langs[t.source_id])}
     new = [t for t in unique if t.source_id not in known]
     to_score = [t for t in new if t.source_id in wanted]
     unscored = [t for t in new if t.source_id not in wanted]
@@ -94,7 +96,7 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
     rows += [(t, _NO_SCORE) for t in unscored]
     known.update(insert_tweets([
         {
-            "source": job.source, "source_id": t.source_id,
+            "source": source, "source_id": t.source_id,
             "username": without_lone_surrogates(t.username[:100]),
             "text": texts[t.source_id], "url": t.url, "created_at": t.created_at,
             "content_warning": (None if t.content_warning is None
@@ -121,11 +123,11 @@ def store_page(job: Job, tweets: Sequence[FetchedTweet], score: Scorer,
         move_rescored(moves)
     missing = [t.source_id for t in unique if t.source_id not in known]
     if missing:  # inserted by a concurrent worker between our lookup and our insert
-        known.update(stored_tweets(job.source, missing))
+        known.update(stored_tweets(source, missing))
     linked = link_tweets(job.id, [known[t.source_id].id for t in unique])
     # The hashtag's own record of its posts (each once), from which its trend is counted.
     add_posts(job.hashtag_key, [known[t.source_id].id for t in unique], known={
-        stored.id: PostFacts(stored.id, job.source, stored.created_at, stored.label, stored.score)
+        stored.id: PostFacts(stored.id, source, stored.created_at, stored.label, stored.score)
         for stored in known.values() if stored.created_at is not None})
     newly = [stored for stored in known.values() if stored.id in linked]
     return PageResult(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core.bulk import add_on_conflict, insert_ignoring_conflicts
 from core.db import db
@@ -41,14 +41,22 @@ def test_nulls_and_times_round_trip_as_a_single_insert_would_store_them(database
     unscored = tweet("7", label=None, score=None, prob_negative=None, prob_neutral=None,
                      prob_positive=None, model_version=None, lang="de",
                      created_at=datetime(2026, 11, 27, 3, 30, tzinfo=local))
+    # A naive time is UTC, as UTCDateTime binds it.
+    naive = tweet("8", created_at=datetime(2026, 11, 27, 3, 30, 15, 250000))
     with database_app.app_context():
+        if db.session.get_bind().dialect.name == "postgresql":
+            # A server whose clock is not on UTC would read a time without offset as its own.
+            db.session.execute(text("SET TIME ZONE 'America/New_York'"))
         insert_ignoring_conflicts(Tweet.__table__, [unscored])
+        insert_ignoring_conflicts(Tweet.__table__, [naive])
         db.session.commit()
-        stored = db.session.scalars(select(Tweet)).one()
+        stored = db.session.scalars(select(Tweet).where(Tweet.source_id == "7")).one()
         assert stored.label is None and stored.score is None and stored.model_version is None
         assert stored.lang == "de"
         assert stored.created_at == datetime(2026, 11, 27, 1, 30, tzinfo=UTC)
         assert stored.created_at.tzinfo is not None
+        stored = db.session.scalars(select(Tweet).where(Tweet.source_id == "8")).one()
+        assert stored.created_at == datetime(2026, 11, 27, 3, 30, 15, 250000, tzinfo=UTC)
 
 
 def test_nothing_to_insert_is_a_no_op(database_app) -> None:
