@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import psutil
-from sqlalchemy import and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import Update, and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from core.db import db, prepared_reads
@@ -148,10 +148,8 @@ def publish(job_id: int) -> bool:
     if publish_job(job_id):
         return True
     db.session.rollback()
-    db.session.execute(
-        update(Job).where(Job.id == job_id, Job.status == QUEUED)
-        .values(published_at=None, error=UNPUBLISHED_NOTE))
-    db.session.commit()
+    _update_now(update(Job).where(Job.id == job_id, Job.status == QUEUED)
+                .values(published_at=None, error=UNPUBLISHED_NOTE))
     return False
 
 
@@ -159,11 +157,9 @@ def mark_published(job_ids: Sequence[int], now: datetime) -> None:
     """Record that the reaper republished these jobs; the 'waiting for the queue' note goes."""
     if not job_ids:
         return
-    db.session.execute(
-        update(Job).where(Job.id.in_(list(job_ids)), Job.status == QUEUED)
-        .values(published_at=now, reserved_by=None,
-                error=case((Job.error == UNPUBLISHED_NOTE, None), else_=Job.error)))
-    db.session.commit()
+    _update_now(update(Job).where(Job.id.in_(list(job_ids)), Job.status == QUEUED)
+                .values(published_at=now, reserved_by=None,
+                        error=case((Job.error == UNPUBLISHED_NOTE, None), else_=Job.error)))
 
 
 def reserve(job_id: int, holder: LeaseHolder) -> None:
@@ -172,9 +168,8 @@ def reserve(job_id: int, holder: LeaseHolder) -> None:
     Between that and the start of the job the message lives only in that process: if it dies
     then, ``abandoned_reservations`` finds the job at once instead of after a grace period.
     """
-    db.session.execute(update(Job).where(Job.id == job_id, Job.status == QUEUED)
-                       .values(reserved_by=holder.token))
-    db.session.commit()
+    _update_now(update(Job).where(Job.id == job_id, Job.status == QUEUED)
+                .values(reserved_by=holder.token))
 
 
 def abandoned_reservations(*, batch: int = 500) -> list[int]:
@@ -259,23 +254,24 @@ def _transition(job_id: int, current: str, new: str, now: datetime, conditions: 
                 **values) -> bool:
     if not can_move(current, new):
         raise ValueError(f"a job cannot go from {current} to {new}")
-    # Committed at once, so matching the session's objects to the new values first (the ORM's
-    # default "synchronize_session") would be work the commit's expiry throws away.
-    result = db.session.execute(
-        update(Job).where(Job.id == job_id, Job.status == current, *conditions)
-        .values(status=new, **values), execution_options={"synchronize_session": False})
+    return _update_now(update(Job).where(Job.id == job_id, Job.status == current, *conditions)
+                       .values(status=new, **values)) == 1
+
+
+def _update_now(statement: Update) -> int:
+    """Run a job UPDATE and commit it; returns the rows it changed. The commit expires the
+    session's objects anyway, so matching them to the new values first (the ORM's default
+    "synchronize_session") would be work thrown away: about 0.6 ms of a job's claim."""
+    result = db.session.execute(statement, execution_options={"synchronize_session": False})
     db.session.commit()
-    return result.rowcount == 1
+    return result.rowcount
 
 
 def heartbeat(job_id: int, holder: LeaseHolder, now: datetime) -> bool:
     """Renew the lease; False when it is no longer ours (taken over, finished, failed)."""
-    result = db.session.execute(
-        update(Job).where(Job.id == job_id, Job.status == RUNNING,
-                          Job.lease_owner == holder.token)
-        .values(heartbeat_at=now))
-    db.session.commit()
-    return result.rowcount == 1
+    return _update_now(update(Job).where(Job.id == job_id, Job.status == RUNNING,
+                                         Job.lease_owner == holder.token)
+                       .values(heartbeat_at=now)) == 1
 
 
 class LeaseKeeper:
@@ -325,11 +321,9 @@ def finish(job_id: int, holder: LeaseHolder, now: datetime, *, status: str,
 def fail(job_id: int, reason: str, now: datetime | None = None) -> bool:
     """Fail a job that is not finished yet, saying why in words a person understands."""
     db.session.rollback()
-    result = db.session.execute(
+    return _update_now(
         update(Job).where(Job.id == job_id, Job.status.in_((QUEUED, RUNNING)))
-        .values(status=FAILED, error=reason, finished_at=now or utcnow(), lease_owner=None))
-    db.session.commit()
-    return result.rowcount == 1
+        .values(status=FAILED, error=reason, finished_at=now or utcnow(), lease_owner=None)) == 1
 
 
 def schedule_retry(job_id: int, note: str, retry_at: datetime) -> bool:
@@ -338,11 +332,9 @@ def schedule_retry(job_id: int, note: str, retry_at: datetime) -> bool:
     Not a worker loss: a job may wait for many retries without being failed for them.
     """
     db.session.rollback()
-    result = db.session.execute(
+    return _update_now(
         update(Job).where(Job.id == job_id, Job.status.in_((QUEUED, RUNNING)))
-        .values(status=QUEUED, error=note, retry_at=retry_at, lease_owner=None))
-    db.session.commit()
-    return result.rowcount == 1
+        .values(status=QUEUED, error=note, retry_at=retry_at, lease_owner=None)) == 1
 
 
 # --- recovering -----------------------------------------------------------------------------
