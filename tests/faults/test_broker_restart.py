@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.faults.conftest import assert_no_token_in_logs
+from tests.faults.conftest import SLOW_POSTS, SLOW_TAGS, assert_no_token_in_logs
 from tests.support.faults import fault_stack, wait_until
 
 pytestmark = pytest.mark.slow
@@ -15,13 +15,17 @@ pytestmark = pytest.mark.slow
 HASHTAGS = ["love", "maga", "tbt", "usa", "family", "california", "repost", "losangeles"]
 
 
-def test_jobs_accepted_before_and_during_a_redis_restart_all_complete(tmp_path):
+def test_jobs_accepted_before_and_during_a_redis_restart_all_complete(tmp_path, slow_mastodon):
     # Rate limiting on, stored in the same Redis: submissions must not depend on it being up.
-    with fault_stack(tmp_path, RATELIMIT_ENABLED="1",
-                     JOB_SUBMIT_RATE_LIMIT="10000/minute") as stack:
+    with fault_stack(tmp_path, RATELIMIT_ENABLED="1", JOB_SUBMIT_RATE_LIMIT="10000/minute",
+                     MASTODON_INSTANCES=slow_mastodon.url) as stack:
         stack.add_worker("worker")
         stack.add_beat()
-        job_ids = [stack.submit(tag, limit=300) for tag in HASHTAGS]
+        # The first job comes from the slow Mastodon server (conftest, ~4 s): it is still
+        # running, and the sample jobs behind it still queued, when Redis dies. A sample job
+        # alone can be done between two polls.
+        job_ids = [stack.submit(SLOW_TAGS[0], limit=SLOW_POSTS, source="mastodon")]
+        job_ids += [stack.submit(tag, limit=300) for tag in HASHTAGS]
         wait_until(lambda: stack.job(job_ids[0])["status"] == "running", timeout=60,
                    what="first job running")
         assert stack.redis.queue_length() > 0, "jobs should still be waiting in the queue"
