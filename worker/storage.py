@@ -47,9 +47,16 @@ def insert_tweets(rows: Sequence[dict[str, Any]]) -> dict[str, StoredTweet]:
     """
     if not rows:
         return {}
-    columns = ("id", "source_id", "label", "score", "model_version", "lang", "created_at")
-    return {row.source_id: StoredTweet(*row)
-            for row in insert_ignoring_conflicts(Tweet.__table__, rows, returning=columns)}
+    # Only the new ids come back: the rest of each StoredTweet is in the rows sent. Returning
+    # every field had the server format, and the driver parse, five more values per tweet.
+    by_source_id = {row["source_id"]: row for row in rows}
+    stored = {}
+    for tweet_id, source_id in insert_ignoring_conflicts(Tweet.__table__, rows,
+                                                         returning=("id", "source_id")):
+        row = by_source_id[source_id]
+        stored[source_id] = StoredTweet(tweet_id, source_id, row["label"], row["score"],
+                                        row["model_version"], row["lang"], row["created_at"])
+    return stored
 
 
 def rescore_tweets(rows: Sequence[dict[str, Any]], previous_version: dict[int, str]) -> set[int]:
