@@ -255,6 +255,7 @@ def run_backend(kind: str, hashtags: list[str], posts: int, concurrency: int) ->
             worker.stop()
     latencies = [(j.finished_at - j.created_at).total_seconds() for j in jobs]
     tweets = sum(j.total for j in jobs)
+    occupancy = slot_occupancy(jobs, concurrency)
     return {
         "backend": kind,
         "jobs": len(jobs),
@@ -272,10 +273,29 @@ def run_backend(kind: str, hashtags: list[str], posts: int, concurrency: int) ->
         "p95_s": round(percentile(latencies, 0.95), 3),
         "submit_p50_ms": round(statistics.median(submit_ms), 2),
         "submit_p95_ms": round(percentile(submit_ms, 0.95), 2),
+        "slot_occupancy": occupancy,
         # CPU per newly scored post, by process role, during the burst.
         "cpu_us_per_post": {role: round(seconds / max(1, new_tweets) * 1e6, 1)
                             for role, seconds in sorted(cpu.items())},
     }
+
+
+def slot_occupancy(jobs: list[Job], slots: int) -> dict[str, float]:
+    """How full the worker's pool slots were during the burst, by the jobs' own times: the
+    share of ``slots`` x the burst during which a job was running (between its start and its
+    finish), and where the rest went: before the first start and after the first slot fell idle
+    at the end (the burst's edges), and between jobs (a slot waiting for its next job)."""
+    start = min(j.created_at for j in jobs)
+    end = max(j.finished_at for j in jobs)
+    span = (end - start).total_seconds() * slots
+    running = sum((j.finished_at - j.started_at).total_seconds() for j in jobs)
+    # Edges: slots idle while the first jobs were handed out, and while the last ones finished.
+    starts = sorted(j.started_at for j in jobs)[:slots]
+    finishes = sorted(j.finished_at for j in jobs)[-slots:]
+    edges = (sum((moment - start).total_seconds() for moment in starts)
+             + sum((end - moment).total_seconds() for moment in finishes))
+    return {"running": round(running / span, 3), "edges": round(edges / span, 3),
+            "between_jobs": round(max(0.0, span - running - edges) / span, 3)}
 
 
 # Issue #13's target: the pipeline's posts/s as a share of bare predict's.
@@ -332,6 +352,10 @@ def main() -> None:
               f" submit->done p50 {result['p50_s']} s p95 {result['p95_s']} s,"
               f" POST p50 {result['submit_p50_ms']} ms, failed {result['failed']},"
               f" newly scored {result['newly_scored_tweets']}", flush=True)
+        print(f"[{kind}] pool slots during the burst: running a job "
+              f"{result['slot_occupancy']['running']:.1%}, at the burst's edges "
+              f"{result['slot_occupancy']['edges']:.1%}, between jobs "
+              f"{result['slot_occupancy']['between_jobs']:.1%}")
         print(f"[{kind}] CPU per newly scored post during the burst: " + ", ".join(
             f"{role} {us} µs" for role, us in result["cpu_us_per_post"].items()), flush=True)
     after = baselines(texts, args.concurrency)

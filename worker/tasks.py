@@ -12,6 +12,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import task_received, worker_init, worker_process_init, worker_ready
 from flask import current_app
 from kombu.exceptions import ChannelError
+from sqlalchemy import select
 
 from core import lifecycle
 from core.celery_config import ANALYZE_JOB_TASK, PREDICT_TEXTS_TASK, REAP_STALE_JOBS_TASK
@@ -45,7 +46,11 @@ def lease() -> timedelta:
 def analyze_job(self, job_id: int) -> str | None:
     retries = self.request.retries
     try:
-        job = db.session.get(Job, job_id)  # inside the try: the database may still be down
+        # Inside the try: the database may still be down. Two columns, not the ORM's whole
+        # Job: the claim reads and loads the job itself, and between two jobs a pool slot
+        # waits for every statement here (an ORM load was 2-3 ms of it).
+        job = db.session.execute(
+            select(Job.source, Job.tracker_id).where(Job.id == job_id)).first()
         if job is None:
             log.warning("job %s does not exist; dropping its message", job_id)
             return None
@@ -55,7 +60,8 @@ def analyze_job(self, job_id: int) -> str | None:
             model_version=model_runtime.model_version(), lease=lease(),
             max_losses=current_app.config["JOB_MAX_ATTEMPTS"],
             renew_every=lease().total_seconds() / 3)
-        if outcome and outcome.status == "done":
+        # Only a tracker's run can raise an alert (a job never gains a tracker).
+        if outcome and outcome.status == "done" and job.tracker_id is not None:
             tracking.after_tracked_run(job_id)
         return outcome.status if outcome else None
     except SourceRateLimited as exc:
