@@ -114,64 +114,63 @@ def _connections_made(client: redis.Redis) -> int:
     return client.info("stats")["total_connections_received"]
 
 
-def test_a_thread_publishes_on_one_connection_of_its_own(tmp_path):
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own, which it may restart."""
     redis_server = PrivateRedis(tmp_path)
     redis_server.start()
-    try:
-        publisher = RedisTaskPublisher.for_celery(Celery("t", broker=redis_server.url))
-        observer = redis.Redis.from_url(redis_server.url)
-        before = _connections_made(observer)
-        for job_id in range(3):
-            publisher.publish(ANALYZE_JOB_TASK, [job_id], task_id=f"job-{job_id}",
-                              queue=JOBS_QUEUE)
-        assert _connections_made(observer) == before + 1
-        # Another thread gets a connection of its own.
-        thread = threading.Thread(target=publisher.publish, args=(ANALYZE_JOB_TASK, [9]),
-                                  kwargs={"task_id": "job-9", "queue": JOBS_QUEUE})
-        thread.start()
-        thread.join()
-        assert _connections_made(observer) == before + 2
-        assert observer.llen(JOBS_QUEUE) == 4
-    finally:
-        redis_server.kill()
+    yield redis_server
+    redis_server.kill()
 
 
-def test_after_a_broker_restart_the_next_publish_reconnects(tmp_path):
-    redis_server = PrivateRedis(tmp_path)
-    redis_server.start()
-    try:
-        publisher = RedisTaskPublisher.for_celery(Celery("t", broker=redis_server.url))
-        publisher.publish(ANALYZE_JOB_TASK, [1], task_id="job-1", queue=JOBS_QUEUE)
-        redis_server.restart()  # no persistence: the first message is gone with the server
-        publisher.publish(ANALYZE_JOB_TASK, [2], task_id="job-2", queue=JOBS_QUEUE)
-        (raw,) = redis.Redis.from_url(redis_server.url).lrange(JOBS_QUEUE, 0, -1)
-        assert json.loads(raw)["headers"]["id"] == "job-2"
-    finally:
-        redis_server.kill()
+def _publisher(redis_server: PrivateRedis) -> RedisTaskPublisher:
+    return RedisTaskPublisher.for_celery(Celery("t", broker=redis_server.url))
 
 
-def test_a_forked_child_does_not_publish_on_its_parents_socket(tmp_path):
-    redis_server = PrivateRedis(tmp_path)
-    redis_server.start()
-    try:
-        publisher = RedisTaskPublisher.for_celery(Celery("t", broker=redis_server.url))
-        publisher.publish(ANALYZE_JOB_TASK, [1], task_id="job-1", queue=JOBS_QUEUE)
-        parent_connection = publisher._connection()
-        child = os.fork()
-        if child == 0:  # the child publishes, then leaves without running the test's cleanup
-            ok = False
-            try:
-                publisher.publish(ANALYZE_JOB_TASK, [2], task_id="job-2", queue=JOBS_QUEUE)
-                ok = publisher._connection() is not parent_connection
-            finally:
-                os._exit(0 if ok else 1)
-        _, status = os.waitpid(child, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
-        # The parent's connection still works: the child did not shut its socket down.
-        publisher.publish(ANALYZE_JOB_TASK, [3], task_id="job-3", queue=JOBS_QUEUE)
-        assert publisher._connection() is parent_connection
-        ids = [json.loads(raw)["headers"]["id"]
-               for raw in redis.Redis.from_url(redis_server.url).lrange(JOBS_QUEUE, 0, -1)]
-        assert sorted(ids) == ["job-1", "job-2", "job-3"]
-    finally:
-        redis_server.kill()
+def _queued_ids(redis_server: PrivateRedis) -> list[str]:
+    return sorted(json.loads(raw)["headers"]["id"]
+                  for raw in redis.Redis.from_url(redis_server.url).lrange(JOBS_QUEUE, 0, -1))
+
+
+def test_a_thread_publishes_on_one_connection_of_its_own(private_redis):
+    publisher = _publisher(private_redis)
+    observer = redis.Redis.from_url(private_redis.url)
+    before = _connections_made(observer)
+    for job_id in range(3):
+        publisher.publish(ANALYZE_JOB_TASK, [job_id], task_id=f"job-{job_id}", queue=JOBS_QUEUE)
+    assert _connections_made(observer) == before + 1
+    # Another thread gets a connection of its own.
+    thread = threading.Thread(target=publisher.publish, args=(ANALYZE_JOB_TASK, [9]),
+                              kwargs={"task_id": "job-9", "queue": JOBS_QUEUE})
+    thread.start()
+    thread.join()
+    assert _connections_made(observer) == before + 2
+    assert _queued_ids(private_redis) == ["job-0", "job-1", "job-2", "job-9"]
+
+
+def test_after_a_broker_restart_the_next_publish_reconnects(private_redis):
+    publisher = _publisher(private_redis)
+    publisher.publish(ANALYZE_JOB_TASK, [1], task_id="job-1", queue=JOBS_QUEUE)
+    private_redis.restart()  # no persistence: the first message is gone with the server
+    publisher.publish(ANALYZE_JOB_TASK, [2], task_id="job-2", queue=JOBS_QUEUE)
+    assert _queued_ids(private_redis) == ["job-2"]
+
+
+def test_a_forked_child_does_not_publish_on_its_parents_socket(private_redis):
+    publisher = _publisher(private_redis)
+    publisher.publish(ANALYZE_JOB_TASK, [1], task_id="job-1", queue=JOBS_QUEUE)
+    parent_connection = publisher._connection()
+    child = os.fork()
+    if child == 0:  # the child publishes, then leaves without running the test's cleanup
+        ok = False
+        try:
+            publisher.publish(ANALYZE_JOB_TASK, [2], task_id="job-2", queue=JOBS_QUEUE)
+            ok = publisher._connection() is not parent_connection
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # The parent's connection still works: the child did not shut its socket down.
+    publisher.publish(ANALYZE_JOB_TASK, [3], task_id="job-3", queue=JOBS_QUEUE)
+    assert publisher._connection() is parent_connection
+    assert _queued_ids(private_redis) == ["job-1", "job-2", "job-3"]
