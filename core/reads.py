@@ -102,6 +102,9 @@ def result_processors(statement: Statement, engine: Engine,
 
 # Statements are module constants; more than this many means one is being built per call.
 MAX_STATEMENTS = 64
+# Each thread's cursor holds its last result until the thread's next statement (PostgreSQL);
+# a larger one (a job's texts for its words, up to thousands of rows) is freed at once.
+KEPT_RESULT_ROWS = 200
 
 
 class PreparedReads:
@@ -178,19 +181,20 @@ class PreparedReads:
         held = self._threads.acquire()
         cursor = None
         try:
-            cursor = held.dbapi.cursor()
+            cursor = held.cursor()
             cursor.execute(read.sql, values)
             self._learn_processors(statement, read, cursor)
             rows = cursor.fetchall()
+            if len(rows) > KEPT_RESULT_ROWS:
+                # The kept cursor would hold this result until the thread's next statement.
+                held.discard_cursor()
         except self.engine.dialect.loaded_dbapi.Error as exc:
             # As SQLAlchemy's own path does on a lost connection: drop it rather than use it for
-            # the next read.
+            # the next read. After any other error the cursor serves the next statement as is.
             if self.engine.dialect.is_disconnect(exc, held.dbapi, cursor):
                 self._threads.drop(held)
             raise
         finally:
-            if cursor is not None:
-                cursor.close()
             self._threads.release(held)
         return rows
 

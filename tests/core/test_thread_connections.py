@@ -11,7 +11,7 @@ import time
 
 import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from core.models import Job
 from tests.support.apps import fresh_app
@@ -21,6 +21,9 @@ from tests.support.faults import wait_until
 BACKEND = select(func.pg_backend_pid())
 NOW = select(func.now())
 JOB_COUNT = select(func.count()).select_from(Job.__table__)
+DIVIDE_BY_ZERO = select(literal_column("1 / 0"))
+MANY_ROWS = select(func.generate_series(1, 1000))
+FIVE_ROWS = select(func.generate_series(1, 5))
 
 
 @pytest.fixture
@@ -76,6 +79,42 @@ def test_a_thread_keeps_its_connection_and_threads_do_not_share(pg):
         wait_until(lambda: not _backend_alive(url, seen[0]), timeout=5,
                    what="the ended thread's connection closed")
         assert _backend_alive(url, first)
+
+
+def test_a_thread_keeps_one_cursor_and_a_failed_statement_leaves_it_usable(pg):
+    from core.db import prepared_reads
+
+    _url, make = pg
+    with make() as app, app.app_context():
+        reads = prepared_reads()
+        backend = reads.scalar(BACKEND)
+        cursor = reads._threads.acquire().cursor()
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            reads.scalar(DIVIDE_BY_ZERO)
+        # Not a lost connection: the same connection and cursor serve the next read.
+        assert reads.scalar(BACKEND) == backend
+        assert reads._threads.acquire().cursor() is cursor
+        # ... and it is the cursor the reads run on.
+        assert [row[0] for row in reads.all(FIVE_ROWS)] == [1, 2, 3, 4, 5]
+        assert cursor.rowcount == 5
+        assert not cursor.closed
+
+
+def test_a_large_result_is_not_kept_by_the_threads_cursor(pg):
+    from core.db import prepared_reads
+    from core.reads import KEPT_RESULT_ROWS
+
+    _url, make = pg
+    with make() as app, app.app_context():
+        reads = prepared_reads()
+        reads.scalar(BACKEND)
+        small = reads._threads.acquire().cursor()
+        assert KEPT_RESULT_ROWS < 1000
+        assert [row[0] for row in reads.all(MANY_ROWS)] == list(range(1, 1001))
+        # Closed, with the 1,000 rows' result it held; the next read makes a new cursor.
+        assert small.closed
+        assert reads.scalar(BACKEND) is not None
+        assert reads._threads.acquire().cursor() is not small
 
 
 def test_closing_the_database_closes_every_threads_connection(pg):
