@@ -34,6 +34,15 @@ def live_site(stack):
 def test_submit_a_hashtag_and_watch_it_get_scored(live_site, page, requests_made, screenshots):
     hashtag = popular_sample_hashtag()
     page.goto(live_site + "/")
+    # A job of 150 tweets can finish within a second, and the page then reloads itself into its
+    # results; a screenshot taken across that reload hangs. So the job's polls are held until
+    # the live state is captured, then let through.
+    held_polls = []
+
+    def hold(route):
+        held_polls.append(route)
+
+    page.route("**/api/jobs/*", hold)
     page.fill("#hashtag", f"#{hashtag}")
     page.fill("#limit", "150")
     page.click("button[type=submit]")
@@ -42,6 +51,9 @@ def test_submit_a_hashtag_and_watch_it_get_scored(live_site, page, requests_made
     # The job was queued a moment ago, so the page starts in its live state.
     assert page.locator("#job-progress").count() == 1
     page.screenshot(path=screenshots / "job_page_live_progress.png", full_page=True)
+    page.unroute("**/api/jobs/*")
+    for poll in held_polls:
+        poll.continue_()
 
     # Live: progress, then tweets appearing, then the page turns into the results by itself.
     page.wait_for_selector("#donut[data-chart-ready]", timeout=30_000)
