@@ -22,6 +22,7 @@ from sqlalchemy import update
 from core.db import db
 from core.models import Alert, AlertDelivery, Job, Tracker, utcnow
 from core.queue import publish_alert_delivery
+from core.shares import percent_against, threshold_percent
 from core.webhooks import UnsafeWebhook, check_webhook_url
 
 log = logging.getLogger(__name__)
@@ -66,14 +67,14 @@ class AlertMessage:
 
 
 def alert_message(alert: Alert, job: Job | None, base_url: str = "") -> AlertMessage:
-    share, threshold = 100 * alert.negative_share, 100 * alert.threshold
+    share = percent_against(alert.negative_share, alert.threshold)
     job_path = f"/jobs/{alert.job_id}"
     tag_path = f"/tags/{alert.hashtag_key}"
     link = f"{base_url}{job_path}" if base_url else job_path
     counts = ({"positive": job.positive, "neutral": job.neutral, "negative": job.negative,
                "total": job.total, "mean_score": job.mean_score} if job else {})
-    text = (f"tagpulse alert: #{alert.hashtag_key} is {share:.0f}% negative "
-            f"(threshold {threshold:g}%)"
+    text = (f"tagpulse alert: #{alert.hashtag_key} is {share} negative "
+            f"(threshold {threshold_percent(alert.threshold)})"
             + (f" in {counts['total']} new posts" if counts else "") + f". {link}")
     payload = {
         "text": text,
@@ -88,7 +89,7 @@ def alert_message(alert: Alert, job: Job | None, base_url: str = "") -> AlertMes
         "job_url": link,
         "tag_url": f"{base_url}{tag_path}" if base_url else tag_path,
     }
-    return AlertMessage(f"#{alert.hashtag_key}: {share:.0f}% negative", text, payload)
+    return AlertMessage(f"#{alert.hashtag_key}: {share} negative", text, payload)
 
 
 def send_webhook(url: str, payload: dict[str, Any], *, timeout: float,

@@ -79,3 +79,12 @@ def test_bad_search_is_explained_inline(client, query, words):
     assert response.status_code == 422
     assert words in response.get_data(as_text=True)
     assert 'class="field__error"' in response.get_data(as_text=True)
+
+
+def test_history_rows_never_round_a_post_away(client, ctx):
+    job = make_job("Python")
+    add_tweets(job, [("positive", 0.9, f"p{n}") for n in range(199)] + [("negative", 0.1, "n")])
+    html = client.get("/jobs").get_data(as_text=True)
+    shares = re.findall(r'<span class="share share--\w+">([^<]+)</span>', html)
+    assert shares == ["&gt;99% pos", "0% neu", "&lt;1% neg"]
+    assert 'aria-label="&gt;99% positive, 0% neutral, &lt;1% negative"' in html

@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from core.db import db
-from core.models import AlertDelivery, Job
+from core.models import Alert, AlertDelivery, Job
 from core.webhooks import UnsafeWebhook, check_webhook_url
 from tests.tracking.conftest import T0, add_tracker
 from worker import tracking
 from worker.alert_tasks import deliver_alert
+from worker.alerts import alert_message
 
 
 class Receiver:
@@ -266,3 +267,12 @@ def test_webhook_refused_at_send_time_is_not_retried(alert_app, monkeypatch):
         assert run_task(delivery.id) == "failed"
         [delivery] = deliveries()
         assert delivery.attempts == 1 and delivery.reason.startswith("refused:")
+
+
+def test_an_alert_sent_at_its_threshold_never_reads_under_it():
+    alert = Alert(tracker_id=1, job_id=2, hashtag_key="python", negative_share=5 / 200,
+                  threshold=0.025, created_at=T0)
+    message = alert_message(alert, None)
+    assert message.subject == "#python: 2.5% negative"
+    assert message.text.startswith("tagpulse alert: #python is 2.5% negative (threshold 2.5%)")
+    assert message.payload["negative_share"] == 0.025

@@ -275,3 +275,20 @@ def test_tracker_markup_has_no_inline_scripts_or_styles(client, app):
         assert " style=" not in page, url
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), url
         assert not re.search(r"<[^>]+\son[a-z]+=", page), url
+
+
+def test_an_alert_at_its_threshold_never_reads_under_it(client, app):
+    with app.app_context():
+        tracker_id = add_tracker("python", negative_alert_threshold=0.025)
+        job = Job(hashtag="python", hashtag_key="python", source="sample", tweet_limit=200,
+                  status="done", negative=5, positive=195, tracker_id=tracker_id,
+                  scheduled_for=T0, finished_at=T0)
+        db.session.add(job)
+        db.session.flush()
+        db.session.add(Alert(tracker_id=tracker_id, job_id=job.id, hashtag_key="python",
+                             negative_share=0.025, threshold=0.025, created_at=T0))
+        db.session.commit()
+    section = client.get("/tags/python").get_data(as_text=True)
+    section = section[section.index('id="tag-trackers-title"'):]
+    assert "Alerts at 2.5% negative" in section
+    assert "2.5% negative</span>" in section and "(threshold 2.5%)" in section

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from core.hashtags import hashtag_key as key_of
 from core.models import utcnow
+from core.shares import whole_percent
 from webapp import trends
 from webapp.pages.terms import distinctive_terms
 from webapp.trends import RANGES, TrendRange
@@ -110,7 +111,7 @@ def tiles(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.0f}%"
+    return "–" if value is None else whole_percent(value)
 
 
 def _sign(value: float | None) -> str:

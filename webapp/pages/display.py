@@ -11,6 +11,7 @@ from flask import current_app, request, url_for
 from markupsafe import Markup
 
 from core.models import Job, JobTotals
+from core.shares import percent_against, threshold_percent, whole_percent
 from webapp.jobs import JOB_LINE_COLUMNS, iso
 from webapp.pages import pages_bp
 
@@ -44,7 +45,8 @@ def distribution(job: Job) -> list[Segment]:
 def distribution_text(job: Job) -> str:
     if not job.total:
         return "No tweets scored"
-    return ", ".join(f"{s.percent:.0f}% {s.label}" for s in distribution(job))
+    return ", ".join(f"{whole_percent(s.count / job.total)} {s.label}"
+                     for s in distribution(job))
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -138,6 +140,9 @@ for name, value in {
     "LABELS": DISPLAY_ORDER,
     "LABEL_NAMES": LABEL_NAMES,
     "STATUS_NAMES": STATUS_NAMES,
+    "whole_percent": whole_percent,
+    "percent_against": percent_against,
+    "threshold_percent": threshold_percent,
 }.items():
     pages_bp.add_app_template_global(value, name)
 

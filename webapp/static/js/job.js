@@ -95,10 +95,20 @@ function renderSummary(job) {
   }
   const canvas = document.getElementById("donut");
   if (canvas) {
-    const words = ORDER.map((label) => `${total ? Math.round((100 * values[label]) / total) : 0}% ${label}`);
+    const words = ORDER.map((label) => `${wholePercent(values[label], total)} ${label}`);
     canvas.setAttribute("aria-label", `Doughnut chart: ${words.join(", ")}`);
   }
   drawDonut(values);
+}
+
+// As core/shares.py's whole_percent: a share that is not nothing never reads 0%, nor one that
+// is not everything 100%.
+function wholePercent(count, total) {
+  if (!total) return "0%";
+  const value = Math.round((100 * count) / total);
+  if (value === 0 && count > 0) return "<1%";
+  if (value === 100 && count < total) return ">99%";
+  return `${value}%`;
 }
 
 let lastAnnounced = "";
