@@ -32,6 +32,12 @@ from sqlalchemy.engine import Engine
 # parent's thread that made them is not in the child).
 _INHERITED: list[Any] = []
 
+# The reads are constant statements that psycopg prepares, each answered by an index whatever
+# its parameters. PostgreSQL still planned some of them afresh on every run, its custom plan
+# looking cheaper than the generic one (a hashtag's page of runs, the history, a tag's model
+# versions): 35–100 µs of the server's CPU per statement for planning alone (bench/RESULTS.md).
+GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan"
+
 
 @dataclass(eq=False)  # compared and hashed by identity: kept in a WeakSet
 class HeldConnection:
@@ -95,6 +101,7 @@ class ThreadConnections:
             fairy = self.engine.raw_connection()
             fairy.detach()  # ours for good: the pool forgets it (and may open another later)
             fairy.dbapi_connection.autocommit = True
+            fairy.dbapi_connection.execute(GENERIC_PLANS)
             held = self._local.held = HeldConnection(fairy, os.getpid())
             with self._every_lock:
                 self._every.add(held)

@@ -196,3 +196,24 @@ def test_a_forked_child_opens_its_own_and_leaves_the_parents_open(pg):
         assert child_backend not in (0, parent_backend)
         # The child neither used nor closed the parent's connection.
         assert prepared_reads().scalar(BACKEND) == parent_backend
+
+
+def test_the_reads_run_on_generic_plans_not_planned_afresh_each_time(pg):
+    """PostgreSQL plans a prepared statement's first five runs for their parameters, and may go
+    on doing so for good; these connections take the generic plan from the first run."""
+    from sqlalchemy import column, table
+
+    from core.db import prepared_reads
+    from webapp import jobs as job_service
+
+    prepared = table("pg_prepared_statements", column("statement"), column("generic_plans"),
+                     column("custom_plans"))
+    plans = select(prepared.c.generic_plans, prepared.c.custom_plans).where(
+        prepared.c.statement.like("%jobs.hashtag_key = $%"))
+    url, make = pg
+    with make() as app, app.app_context():
+        for _ in range(8):
+            job_service.list_jobs(hashtag="python")
+        # psycopg prepares a statement on its sixth run; the runs since then were all generic.
+        [(generic, custom)] = prepared_reads().all(plans)
+        assert generic > 0 and custom == 0
