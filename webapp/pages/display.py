@@ -45,7 +45,7 @@ def distribution(job: Job) -> list[Segment]:
 def distribution_text(job: Job) -> str:
     if not job.total:
         return "No tweets scored"
-    return ", ".join(f"{whole_percent(s.count / job.total)} {s.label}"
+    return ", ".join(f"{whole_percent(s.percent / 100)} {s.label}"
                      for s in distribution(job))
 
 
