@@ -14,7 +14,7 @@ from core.instance import InstanceFolderError
 from core.sources import SOURCE_NAMES
 from webapp.accounts_cli import init_cli
 from webapp.authz import check_exposure, init_authz
-from webapp.extensions import csrf, limiter, migrate, record_limited_endpoints
+from webapp.extensions import csrf, init_limiter, migrate, record_limited_endpoints
 from webapp.json_provider import OrjsonProvider
 from webapp.read_only import init_read_only
 from webapp.security import init_security
@@ -56,7 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # First of the before-request hooks: it picks the database connection's mode.
     init_read_only(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     init_security(app)
     # After CSRFProtect and the limiter: their checks run first, then the policy's.
     init_authz(app)

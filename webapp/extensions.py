@@ -37,6 +37,30 @@ def limit_job_submissions(methods: list[str] | None = None):
     return limiter.shared_limit(_job_submit_limit, scope="job-submissions", methods=methods)
 
 
+# The answers whose Retry-After asks the client to come back later.
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
+def init_limiter(app: Flask) -> None:
+    """Bind the limiter, with its Retry-After kept to the answers that refuse (429, 503)."""
+    if app.config.get("RATELIMIT_ENABLED", True) and app.config.get("RATELIMIT_HEADERS_ENABLED"):
+        # Registered before the limiter's own hook, so it runs after it (Flask runs
+        # after-request hooks last-registered first).
+        app.after_request(_retry_after_only_when_refused)
+    limiter.init_app(app)
+
+
+def _retry_after_only_when_refused(response):
+    """Flask-Limiter writes Retry-After (the seconds until its window resets) on every answer of
+    a limited view, beside the X-RateLimit-* figures. On a 202 a client that polls the job's
+    Location reads it as when to look again (up to a minute, for a job done in under a second),
+    on a form's redirect as how long to wait before following it, on a 422 as "try the same
+    again later". Only a refusal means that; the X-RateLimit-* figures stay on every answer."""
+    if response.status_code not in RETRY_AFTER_STATUSES and "Retry-After" in response.headers:
+        del response.headers["Retry-After"]
+    return response
+
+
 LIMITED_ENDPOINTS = "tagpulse.limited_endpoints"
 ANY_METHOD = None
 

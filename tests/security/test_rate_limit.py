@@ -38,6 +38,28 @@ def test_api_submissions_past_the_limit_get_a_clear_429(limited_app):
     assert refused.headers["X-RateLimit-Remaining"] == "0"
 
 
+def test_only_a_refusal_tells_the_client_to_wait(limited_app):
+    # Flask-Limiter wrote Retry-After (its window's reset, up to a minute) on every answer of a
+    # limited view: a client polling an accepted job's Location waited that long to look.
+    client = client_at(limited_app, "203.0.113.1")
+    accepted = client.post("/api/jobs", json={"hashtag": "python"})
+    assert accepted.status_code == 202
+    assert accepted.headers["X-RateLimit-Remaining"] == str(LIMIT - 1)
+    assert "Retry-After" not in accepted.headers
+    invalid = client.post("/api/jobs", json={"hashtag": "bad tag"})
+    assert invalid.status_code == 422
+    assert "Retry-After" not in invalid.headers
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      client.get("/").get_data(as_text=True)).group(1)
+    redirected = client.post("/", data={"csrf_token": token, "hashtag": "python",
+                                        "limit": "10", "source": "sample"})
+    assert redirected.status_code == 303
+    assert "Retry-After" not in redirected.headers
+    refused = client.post("/api/jobs", json={"hashtag": "python"})
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+
+
 def test_the_limit_is_per_client(limited_app):
     first, second = client_at(limited_app, "203.0.113.1"), client_at(limited_app, "203.0.113.2")
     for _ in range(LIMIT):
