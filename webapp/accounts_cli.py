@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
+from core.db import db
 from core.models import ROLES
 from webapp import accounts
+from webapp.schema_state import schema_problem
 from webapp.validation import ValidationError
 
-users_cli = AppGroup("users", help="Manage tagpulse accounts.")
+
+@with_appcontext
+def _require_current_schema() -> None:
+    # Before any subcommand: on a database not upgraded yet, say what to run instead of failing
+    # on a missing table with a traceback.
+    problem = schema_problem(db.engine, Path(current_app.extensions["migrate"].directory))
+    if problem:
+        raise click.ClickException(problem)
+
+
+users_cli = AppGroup("users", help="Manage tagpulse accounts.", callback=_require_current_schema)
 
 
 def _password(from_stdin: bool) -> str:
