@@ -95,3 +95,32 @@ def test_an_admin_sees_every_button_and_the_users_page_link(site):
     # Deleting starts from a link to the confirmation page, whose form then posts.
     assert re.search(r'href="/trackers/\d+/delete', client.get("/trackers").get_data(as_text=True))
     assert 'href="/users"' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("who", "offered"), [(None, False), ("vera", False), ("ann", True)],
+                         ids=["anonymous", "viewer", "analyst"])
+def test_the_home_page_offers_to_track_only_to_those_who_may(tmp_path, who, offered):
+    with secured_app(tmp_path / "instance", AUTH_MODE="public-read",
+                     WTF_CSRF_ENABLED=False) as app:
+        for name, role in (("vera", "viewer"), ("ann", "analyst")):
+            make_user(app, name, role)
+        client = app.test_client()
+        if who:
+            sign_in(client, who)
+        home = client.get("/").get_data(as_text=True)
+    assert "No hashtag is tracked yet." in home
+    assert ("Track a hashtag →" in home) is offered
+    assert ("start one from a hashtag's page" in home) is offered
+    assert ("All trackers →" in home) is not offered
+
+
+@pytest.mark.parametrize(("who", "link"), [(None, "All trackers →"), ("vera", "All trackers →"),
+                                           ("ann", "Manage trackers →")],
+                         ids=["anonymous", "viewer", "analyst"])
+def test_the_home_pages_link_to_existing_trackers_says_what_the_reader_may_do(site, who, link):
+    app, _pages = site
+    client = app.test_client()
+    if who:
+        sign_in(client, who)
+    home = client.get("/").get_data(as_text=True)
+    assert f'href="/trackers">{link}</a>' in home
