@@ -99,19 +99,23 @@ def test_an_admin_sees_every_button_and_the_users_page_link(site):
 
 @pytest.mark.parametrize(("who", "offered"), [(None, False), ("vera", False), ("ann", True)],
                          ids=["anonymous", "viewer", "analyst"])
-def test_the_home_page_offers_to_track_only_to_those_who_may(tmp_path, who, offered):
+def test_the_pages_offer_to_track_only_to_those_who_may(tmp_path, who, offered):
     with secured_app(tmp_path / "instance", AUTH_MODE="public-read",
                      WTF_CSRF_ENABLED=False) as app:
         for name, role in (("vera", "viewer"), ("ann", "analyst")):
             make_user(app, name, role)
+        seed_job(app)
         client = app.test_client()
         if who:
             sign_in(client, who)
         home = client.get("/").get_data(as_text=True)
+        tag_page = client.get("/tags/python").get_data(as_text=True)
     assert "No hashtag is tracked yet." in home
     assert ("Track a hashtag →" in home) is offered
     assert ("start one from a hashtag's page" in home) is offered
     assert ("All trackers →" in home) is not offered
+    assert "#python is not tracked." in tag_page
+    assert ("Track it to re-analyse it" in tag_page) is offered
 
 
 @pytest.mark.parametrize(("who", "link"), [(None, "All trackers →"), ("vera", "All trackers →"),
@@ -124,3 +128,35 @@ def test_the_home_pages_link_to_existing_trackers_says_what_the_reader_may_do(si
         sign_in(client, who)
     home = client.get("/").get_data(as_text=True)
     assert f'href="/trackers">{link}</a>' in home
+
+
+@pytest.mark.parametrize(("who", "offered"), [(None, False), ("vera", False), ("ann", True)],
+                         ids=["anonymous", "viewer", "analyst"])
+def test_empty_lists_point_to_an_action_only_for_those_who_may_take_it(tmp_path, who, offered):
+    with secured_app(tmp_path / "instance", AUTH_MODE="public-read",
+                     WTF_CSRF_ENABLED=False) as app:
+        for name, role in (("vera", "viewer"), ("ann", "analyst")):
+            make_user(app, name, role)
+        client = app.test_client()
+        if who:
+            sign_in(client, who)
+        pages = {path: client.get(path).get_data(as_text=True)
+                 for path in ("/", "/jobs", "/tags/nothingyet")}
+    assert "Nothing analysed yet." in pages["/"]
+    assert ("Your first analysis will appear here." in pages["/"]) is offered
+    assert "No analyses match." in pages["/jobs"]
+    assert ('<a href="/">Analyse a hashtag</a>' in pages["/jobs"]) is offered
+    assert "#nothingyet has not been analysed yet." in pages["/tags/nothingyet"]
+    assert ("Use the button above to start." in pages["/tags/nothingyet"]) is offered
+
+
+@pytest.mark.parametrize(("who", "offered"), [("vera", False), ("ann", False), ("owner", True),
+                                              ("ada", True)],
+                         ids=["viewer", "another-analyst", "its-creator", "admin"])
+def test_a_trackers_page_suggests_alert_delivery_only_to_who_may_edit_it(site, who, offered):
+    app, pages = site
+    client = app.test_client()
+    sign_in(client, who)
+    tracker_page = client.get(pages[-1]).get_data(as_text=True)
+    assert "Alerts are shown on the pages only" in tracker_page
+    assert ("add a webhook or an e-mail address" in tracker_page) is offered
