@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psutil  # noqa: E402
 from sqlalchemy import bindparam, func, select, text  # noqa: E402
 
+from bench.machine import describe, describe_line  # noqa: E402
 from core.db import db, prepared_reads  # noqa: E402
 from core.models import Job, JobTweet, Tweet  # noqa: E402
 from tests.support.processes import start_worker  # noqa: E402
@@ -381,7 +382,10 @@ def main() -> None:
               f" {budget['other_cpu']} µs, idle {budget['idle']} µs;"
               f" at {TARGET_RATIO} of bare predict {budget['at_target']} µs"
               f" ({budget['cut_needed_pct']} % less)")
-    print(json.dumps({"hashtags": args.hashtags, "bare_predict_tps": round(bare, 1),
+    machine = describe()
+    print(describe_line(machine))
+    print(json.dumps({"machine": machine, "hashtags": args.hashtags,
+                      "bare_predict_tps": round(bare, 1),
                       "pooled_predict_tps": round(pooled, 1), **results}))
 
 

@@ -58,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask import Flask, jsonify  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench.machine import describe, describe_line  # noqa: E402
 from tests.support.env import temporary_postgres_database  # noqa: E402
 from tests.support.faults import PrivateRedis, free_port, wait_until  # noqa: E402
 from tests.support.processes import VENV_BIN, ManagedProcess, upgrade_database  # noqa: E402
@@ -538,7 +539,10 @@ def main() -> None:
         results.append({"request": name, **figures, "share_of_bare": round(share, 3),
                         "shares": [round(f["share_of_bare"], 3) for f in runs_],
                         "target": target, "met": met})
-    print(json.dumps({"benchmark": "web", "db": dialect, "jobs": args.jobs, "posts": args.posts,
+    machine = describe()
+    print(describe_line(machine))
+    print(json.dumps({"benchmark": "web", "machine": machine, "db": dialect, "jobs": args.jobs,
+                      "posts": args.posts,
                       "duration_s": args.duration, "auth_mode": args.auth_mode,
                       "rate_limit": args.rate_limit,
                       "rounds": args.rounds, "seed_s": round(seed_s, 1),
