@@ -97,19 +97,31 @@ def test_an_admin_sees_every_button_and_the_users_page_link(site):
     assert 'href="/users"' in client.get("/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("who", "offered"), [(None, False), ("vera", False), ("ann", True)],
-                         ids=["anonymous", "viewer", "analyst"])
-def test_the_pages_offer_to_track_only_to_those_who_may(tmp_path, who, offered):
-    with secured_app(tmp_path / "instance", AUTH_MODE="public-read",
-                     WTF_CSRF_ENABLED=False) as app:
+def pages_seen_by(instance, who: str | None, paths: tuple[str, ...], *,
+                  with_job: bool = False) -> dict[str, str]:
+    """Each page's HTML as ``who`` (None: anonymous) reads it on a fresh public-read site
+    without trackers, with one finished #python run or none."""
+    with secured_app(instance, AUTH_MODE="public-read", WTF_CSRF_ENABLED=False) as app:
         for name, role in (("vera", "viewer"), ("ann", "analyst")):
             make_user(app, name, role)
-        seed_job(app)
+        if with_job:
+            seed_job(app)
         client = app.test_client()
         if who:
             sign_in(client, who)
-        home = client.get("/").get_data(as_text=True)
-        tag_page = client.get("/tags/python").get_data(as_text=True)
+        return {path: client.get(path).get_data(as_text=True) for path in paths}
+
+
+# Who reads, and whether they may analyse (and so track).
+READERS_AND_ANALYST = pytest.mark.parametrize(
+    ("who", "offered"), [(None, False), ("vera", False), ("ann", True)],
+    ids=["anonymous", "viewer", "analyst"])
+
+
+@READERS_AND_ANALYST
+def test_the_pages_offer_to_track_only_to_those_who_may(tmp_path, who, offered):
+    pages = pages_seen_by(tmp_path / "instance", who, ("/", "/tags/python"), with_job=True)
+    home, tag_page = pages["/"], pages["/tags/python"]
     assert "No hashtag is tracked yet." in home
     assert ("Track a hashtag →" in home) is offered
     assert ("start one from a hashtag's page" in home) is offered
@@ -130,18 +142,9 @@ def test_the_home_pages_link_to_existing_trackers_says_what_the_reader_may_do(si
     assert f'href="/trackers">{link}</a>' in home
 
 
-@pytest.mark.parametrize(("who", "offered"), [(None, False), ("vera", False), ("ann", True)],
-                         ids=["anonymous", "viewer", "analyst"])
+@READERS_AND_ANALYST
 def test_empty_lists_point_to_an_action_only_for_those_who_may_take_it(tmp_path, who, offered):
-    with secured_app(tmp_path / "instance", AUTH_MODE="public-read",
-                     WTF_CSRF_ENABLED=False) as app:
-        for name, role in (("vera", "viewer"), ("ann", "analyst")):
-            make_user(app, name, role)
-        client = app.test_client()
-        if who:
-            sign_in(client, who)
-        pages = {path: client.get(path).get_data(as_text=True)
-                 for path in ("/", "/jobs", "/tags/nothingyet")}
+    pages = pages_seen_by(tmp_path / "instance", who, ("/", "/jobs", "/tags/nothingyet"))
     assert "Nothing analysed yet." in pages["/"]
     assert ("Your first analysis will appear here." in pages["/"]) is offered
     assert "No analyses match." in pages["/jobs"]
