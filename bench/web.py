@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -432,6 +433,9 @@ def main() -> None:
              else SplitRule.any_split())
     if args.seeded and not args.seeded.startswith(dialect):
         parser.error(f"--seeded is not a {args.db} database")
+    if shutil.which("wrk") is None:
+        # Said before the seeding's minutes, not as a traceback after them.
+        parser.error("wrk is not installed: it makes the load (apt install wrk)")
 
     with ExitStack() as stack:
         base_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tagpulse-web-")))
