@@ -1,6 +1,7 @@
-"""The hashtag dashboard, the comparison, home and job pages in a real Chromium at a phone's,
-a small laptop's and a desktop's width: charts draw from the APIs, nothing overflows sideways,
-the "Latest analyses" rows keep hashtags and dates whole, and a screenshot of each is kept."""
+"""The hashtag dashboard, the comparison, home, history and job pages in a real Chromium at two
+phones', a small laptop's and a desktop's width: charts draw from the APIs, nothing overflows
+sideways, the "Latest analyses" rows keep hashtags and dates whole, and a screenshot of each is
+kept."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from tests.browser.demo_data import seed_history, seed_story
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = (390, 900, 1366)
+# 320 px: the narrowest phones, and the width WCAG 1.4.10 (reflow) asks pages to fit.
+WIDTHS = (320, 390, 900, 1366)
 
 
 @pytest.fixture
@@ -126,4 +128,23 @@ def test_job_page(story_site, sized_page, screenshots, width):
     assert page.locator('.site-nav a[aria-current="true"]').inner_text() == "History"
     assert no_sideways_scroll(page) <= 0
     page.screenshot(path=screenshots / f"job_{width}.png", full_page=True)
+    assert errors == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_history_pages_and_their_pager(story_site, sized_page, screenshots, width):
+    base_url, _ = story_site
+    page, errors = sized_page(width)
+    for number in (1, 2):
+        page.goto(f"{base_url}/jobs?page={number}")
+        pager = page.locator("nav.pagination")
+        assert f"Page {number} of" in pager.inner_text()
+        # Each button's label stays on one line: its content box is one line high.
+        lines = pager.locator(".btn").evaluate_all("""buttons => buttons.map(b => {
+            const style = getComputedStyle(b);
+            return (b.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom))
+                / parseFloat(style.lineHeight); })""")
+        assert max(lines) < 1.5, f"a pager button's label wraps at {width}px"
+        assert no_sideways_scroll(page) <= 0
+    pager.screenshot(path=screenshots / f"history_pager_{width}.png")
     assert errors == []

@@ -125,6 +125,34 @@ def accounts_id(app, username: str) -> int:
         return accounts.find_user(username).id
 
 
+class TestUsersPage:
+    def test_an_admin_creates_an_account(self, login_app):
+        make_user(login_app, "ada", "admin")
+        admin = login_app.test_client()
+        sign_in(admin, "ada")
+        made = admin.post("/users", data={"username": "carol", "password": "a long password",
+                                          "role": "analyst"})
+        assert made.status_code == 303
+        with login_app.app_context():
+            assert accounts.find_user("carol").role == "analyst"
+
+    @pytest.mark.parametrize(("data", "says"), [
+        ({"username": "", "password": "", "role": "viewer"}, "This field is required."),
+        ({"username": "ada", "password": "a long password", "role": "viewer"}, "ada"),
+    ], ids=["empty", "taken"])
+    def test_a_refused_account_says_so_above_the_form(self, login_app, data, says):
+        make_user(login_app, "ada", "admin")
+        admin = login_app.test_client()
+        sign_in(admin, "ada")
+        refused = admin.post("/users", data=data)
+        assert refused.status_code == 422
+        page = refused.get_data(as_text=True)
+        assert re.search(r'class="form-alert" role="alert">The account was not created', page)
+        assert says in page
+        with login_app.app_context():
+            assert [user.username for user in accounts.list_users()] == ["ada"]
+
+
 class TestTokens:
     def test_lifecycle_create_shown_once_use_revoke(self, login_app):
         make_user(login_app, "ann", "analyst")
