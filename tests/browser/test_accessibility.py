@@ -116,3 +116,34 @@ def test_pages_break_no_rule_axe_can_check(login_site, browser, axe, width):
         context.close()
     assert broken == {}, "\n".join(f"{name}: {rule}" for name, rules in broken.items()
                                    for rule in rules)
+
+
+@pytest.fixture
+def open_site(csrf_app):
+    with csrf_app.app_context():
+        seed_history()
+    with serving(csrf_app) as base_url:
+        yield base_url
+
+
+def test_a_refused_form_takes_a_phone_to_its_first_error(open_site, browser, screenshots):
+    """A tracker asked for from a hashtag's page and refused comes back on the trackers page,
+    where the form is below the list on a phone: the first wrong field has the focus and is on
+    screen, not a screen's height below what the person sees."""
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="en-GB",
+                                  timezone_id="UTC", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(open_site + "/tags/Python")
+        form = page.locator("details.tracker-new form")
+        form.locator("input[name=interval_minutes]").fill("0")
+        form.locator("input[name=limit]").fill("5000")
+        form.locator("button[type=submit]").click()
+        page.wait_for_url(open_site + "/trackers")
+        focused = page.evaluate("() => document.activeElement.id")
+        assert focused == "interval_minutes"  # the first of the two wrong fields
+        box = page.locator("#interval_minutes").bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 800
+        page.screenshot(path=screenshots / "refused_tracker_phone.png")
+    finally:
+        context.close()
