@@ -126,6 +126,11 @@ def test_job_page(story_site, sized_page, screenshots, width):
     page.goto(f"{base_url}/jobs/{done_id}")
     page.wait_for_selector("#donut[data-chart-ready]")
     assert page.locator('.site-nav a[aria-current="true"]').inner_text() == "History"
+    # A tweet's author is never cut mid-word: the date goes under it instead.
+    heights = page.locator(".tweet__user").evaluate_all(
+        "names => names.map(n => n.getBoundingClientRect().height"
+        " / parseFloat(getComputedStyle(n).lineHeight))")
+    assert heights and max(heights) < 1.5, f"an author's name wraps at {width}px"
     assert no_sideways_scroll(page) <= 0
     page.screenshot(path=screenshots / f"job_{width}.png", full_page=True)
     assert errors == []
