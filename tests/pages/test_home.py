@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 import pytest
@@ -76,6 +77,10 @@ def test_invalid_input_is_explained_next_to_its_field(client, app, data, field, 
     assert words in unescape(error)
     assert 'aria-invalid="true"' in html
     assert f'aria-describedby="{field}-error"' in html or f'{field}-hint {field}-error' in html
+    # The wrong field, and only it, takes the focus (the browser scrolls there).
+    assert html.count("autofocus") == 1
+    assert re.search(rf'<(input|select)[^>]*\bautofocus\b[^>]*id="{field}"|'
+                     rf'<(input|select)[^>]*id="{field}"[^>]*\bautofocus\b', html)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Job.id))) == 0
 
