@@ -290,17 +290,39 @@ class Creator:
     username: str
 
 
+@dataclass(frozen=True)
+class LastRun:
+    """How a tracker's newest finished run ended: what tells a person, days later, whether the
+    tracker still works (a source that went away fails every run, and nothing else says so)."""
+
+    id: int
+    status: str  # "done" or "failed"
+    error: str | None
+    finished_at: datetime
+
+
 class TrackerListing:
-    """A row of a tracker list (the trackers table's columns and ``creator_username``, read
-    in one query with the creator's name instead of one lazy load per tracker), read as the
-    pages and the API read a ``Tracker``."""
+    """A row of a tracker list (the trackers table's columns, ``creator_username`` and the
+    ``last_run_*`` columns of its newest finished run, read in one query instead of lazy loads
+    per tracker), read as the pages and the API read a ``Tracker``."""
 
     __slots__ = ()
     creator_username: str | None
+    last_run_id: int | None
+    last_run_status: str | None
+    last_run_error: str | None
+    last_run_finished_at: datetime | None
 
     @property
     def creator(self) -> Creator | None:
         return Creator(self.creator_username) if self.creator_username is not None else None
+
+    @property
+    def last_run(self) -> LastRun | None:
+        if self.last_run_id is None:
+            return None
+        return LastRun(self.last_run_id, self.last_run_status, self.last_run_error,
+                       self.last_run_finished_at)
 
 
 class Tracker(db.Model):

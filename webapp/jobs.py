@@ -168,6 +168,18 @@ def _history_statements() -> dict[tuple[bool, bool, bool], tuple[Select, Select]
 _HISTORY = _history_statements()
 
 
+_TRACKER_RUNS = (select(*(Job.__table__.c[name] for name in _LIST_PAGE_COLUMNS))
+                 .where(Job.tracker_id == bindparam("tracker_id"))
+                 .order_by(Job.scheduled_for.desc()).limit(bindparam("limit"))
+                 .execution_options(row_mixin=JobTotals))
+
+
+def tracker_runs(tracker_id: int, limit: int) -> list[Row]:
+    """A tracker's ``limit`` newest runs, newest slot first, as the pages' lists read jobs
+    (along the (tracker_id, scheduled_for) unique index)."""
+    return prepared_reads().all(_TRACKER_RUNS, {"tracker_id": tracker_id, "limit": limit})
+
+
 def empty_run_clause():
     """A tracked or incremental run that ended done with no post: it found nothing new."""
     return ((Job.status == "done") & (Job.positive + Job.neutral + Job.negative == 0)

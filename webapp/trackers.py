@@ -277,16 +277,32 @@ def require_tracker(tracker_id: int) -> Tracker:
     return tracker
 
 
-def _tracker_list_statements() -> dict[bool, Select]:
-    """All trackers, or one hashtag's (``hashtag_key``), by hashtag then source, with their
-    creator's name. Module constants, so ``prepared_reads`` compiles each once: the home page
-    and every hashtag page list trackers on each view."""
-    trackers = Tracker.__table__.c
-    query = (select(*trackers, User.__table__.c.username.label("creator_username"))
-             .outerjoin(User.__table__, User.__table__.c.id == trackers.created_by)
+def _tracker_list_statements() -> dict[str, Select]:
+    """All trackers, one hashtag's (``hashtag_key``) by hashtag then source, or one
+    (``tracker_id``), with their creator's name and how their newest finished run ended (the
+    ``last_run_*`` columns, NULL before the first). Module constants, so ``prepared_reads``
+    compiles each once: the home page and every hashtag page list trackers on each view."""
+    trackers, users = Tracker.__table__.c, User.__table__.c
+    jobs = Job.__table__.c
+    # The newest finished run, read backwards along the (tracker_id, scheduled_for) unique
+    # index: every tracked run has its slot, and the newest finished one is among the last few.
+    newest_finished = (select(jobs.id)
+                       .where(jobs.tracker_id == trackers.id, jobs.finished_at.is_not(None))
+                       .order_by(jobs.scheduled_for.desc()).limit(1)
+                       .correlate(Tracker.__table__).scalar_subquery())
+    last_run = Job.__table__.alias("last_run")
+    query = (select(*trackers, users.username.label("creator_username"),
+                    last_run.c.id.label("last_run_id"),
+                    last_run.c.status.label("last_run_status"),
+                    last_run.c.error.label("last_run_error"),
+                    last_run.c.finished_at.label("last_run_finished_at"))
+             .outerjoin(User.__table__, users.id == trackers.created_by)
+             .outerjoin(last_run, last_run.c.id == newest_finished)
              .order_by(trackers.hashtag_key, trackers.source)
              .execution_options(row_mixin=TrackerListing))
-    return {False: query, True: query.where(trackers.hashtag_key == bindparam("hashtag_key"))}
+    return {"all": query,
+            "hashtag": query.where(trackers.hashtag_key == bindparam("hashtag_key")),
+            "one": query.where(trackers.id == bindparam("tracker_id"))}
 
 
 _TRACKER_LISTS = _tracker_list_statements()
@@ -296,8 +312,15 @@ def list_trackers(*, hashtag_key: str | None = None) -> list[Row]:
     """All trackers (or one hashtag's), by hashtag then source: rows (``TrackerListing``)
     with what the lists and ``tracker_to_dict`` show."""
     if hashtag_key:
-        return prepared_reads().all(_TRACKER_LISTS[True], {"hashtag_key": key_of(hashtag_key)})
-    return prepared_reads().all(_TRACKER_LISTS[False])
+        return prepared_reads().all(_TRACKER_LISTS["hashtag"],
+                                    {"hashtag_key": key_of(hashtag_key)})
+    return prepared_reads().all(_TRACKER_LISTS["all"])
+
+
+def tracker_listing(tracker_id: int) -> Row | None:
+    """One tracker as the lists read it (``TrackerListing``), or None."""
+    rows = prepared_reads().all(_TRACKER_LISTS["one"], {"tracker_id": tracker_id})
+    return rows[0] if rows else None
 
 
 def _alert_statements() -> dict[tuple[bool, bool], Select]:
@@ -332,7 +355,14 @@ def recent_alerts(*, hashtag_key: str | None = None, tracker_id: int | None = No
     return prepared_reads().all(_ALERTS[bool(hashtag_key), tracker_id is not None], params)
 
 
-def tracker_to_dict(tracker: Tracker) -> dict[str, Any]:
+def tracker_to_dict(tracker: Tracker | Row) -> dict[str, Any]:
+    """A tracker as the API shows it; ``tracker`` a ``Tracker`` or a list's row, which carries
+    its last run (for a ``Tracker`` read as a list reads it)."""
+    if isinstance(tracker, Tracker):
+        listed = tracker_listing(tracker.id)
+        last_run = listed.last_run if listed is not None else None
+    else:
+        last_run = tracker.last_run
     return {
         "id": tracker.id,
         "hashtag": tracker.hashtag,
@@ -351,6 +381,11 @@ def tracker_to_dict(tracker: Tracker) -> dict[str, Any]:
         "created_at": iso(tracker.created_at),
         "url": url_for("api.get_tracker", tracker_id=tracker.id),
         "runs_url": url_for("api.list_jobs", hashtag=tracker.hashtag),
+        # The newest finished run: a failing tracker shows its reason here.
+        "last_run": None if last_run is None else {
+            "id": last_run.id, "status": last_run.status, "error": last_run.error,
+            "finished_at": iso(last_run.finished_at),
+            "url": url_for("api.get_job", job_id=last_run.id)},
         "alerts_url": url_for("api.tracker_alerts", tracker_id=tracker.id),
     }
 

@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
 from core.models import Tracker
+from webapp import jobs as job_service
 from webapp import trackers as tracker_service
 from webapp.authz import acting_user_id
 from webapp.errors import error_response
@@ -34,6 +35,7 @@ trackers_pages_bp = Blueprint("trackers_pages", __name__)
 OK, ERROR = "tracker-ok", "tracker-error"  # flash categories; the partials show these
 SUMMARY_ALERTS = 5
 TAG_ALERTS = 10
+TRACKER_RUNS = 10  # a tracker's page lists its newest runs; the hashtag's page has them all
 
 
 @trackers_pages_bp.errorhandler(CSRFError)
@@ -104,8 +106,12 @@ def edit(tracker_id: int):
 
 def render_edit(tracker: Tracker, form: TrackerForm, status: int = 200):
     alerts = tracker_service.recent_alerts(tracker_id=tracker.id, limit=TAG_ALERTS)
+    listed = tracker_service.tracker_listing(tracker.id)
+    runs = job_service.tracker_runs(tracker.id, TRACKER_RUNS)
     return render_template("trackers/edit.html", tracker=tracker, form=form, alerts=alerts,
-                           deliveries=tracker_service.recent_deliveries(tracker.id)), status
+                           deliveries=tracker_service.recent_deliveries(tracker.id),
+                           last_run=listed.last_run if listed is not None else None,
+                           run_items=job_service.collapse_empty_runs(runs)), status
 
 
 @trackers_pages_bp.post("/trackers/<int:tracker_id>")
