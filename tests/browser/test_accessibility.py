@@ -7,6 +7,8 @@ order, focus after an action, what a chart says) is covered by the pages' own te
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from core.models import Tracker, utcnow
@@ -45,6 +47,11 @@ def login_site(csrf_app):
                           negative_alert_threshold=0.3, next_run_at=now, created_at=now,
                           updated_at=now)
         db.session.add(tracker)
+        db.session.flush()
+        # Two of the history's jobs as the tracker's runs, the failed one last: its page lists
+        # them, and every list of trackers says why the last one failed.
+        for minutes_ago, job in ((60, done), (0, failed)):
+            job.tracker_id, job.scheduled_for = tracker.id, now - timedelta(minutes=minutes_ago)
         db.session.commit()
         ids = {"done": done.id, "failed": failed.id, "tracker": tracker.id}
     with serving(csrf_app) as base_url:
@@ -105,6 +112,8 @@ def test_pages_break_no_rule_axe_can_check(login_site, browser, axe, width):
         for name, path in pages.items():
             page.goto(base_url + path)
             check(name)
+            if name in ("trackers", "a tracker"):  # the failed last run's note was checked too
+                assert page.locator(".tracker-failure").count() == 1, name
         page.goto(base_url + "/")
         page.fill("#hashtag", "two words")
         page.click("form.analyse-form button[type=submit]")
