@@ -24,6 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,6 +37,15 @@ JOB_STATUSES = ("queued", "running", "done", "failed")
 # Ordered weakest first: each role may do everything the ones before it may.
 ROLES = ("viewer", "analyst", "admin")
 LABELS = ("negative", "neutral", "positive")
+# A job that is a result, as the home page's "Latest analyses" lists them: not a tracked (or
+# incremental) run that found nothing new, nor a tracked run that failed (its tracker says so).
+# Literal SQL, the same text in the partial index below and in the query that reads it, so
+# that PostgreSQL (whose generic plans cannot match bound values) and SQLite both use the index:
+# scanning the whole history's index past non-results grew with every tracked run, 19 ms a view
+# after 100,000 of them.
+RESULT_JOB_SQL = ("NOT ((status = 'done' AND positive + neutral + negative = 0"
+                  " AND (tracker_id IS NOT NULL OR since_id IS NOT NULL))"
+                  " OR (status = 'failed' AND tracker_id IS NOT NULL))")
 
 
 def utcnow() -> datetime:
@@ -145,6 +155,9 @@ class Job(JobTotals, db.Model):
         Index("ix_jobs_created_at_id", "created_at", "id"),
         # The reaper's every-few-seconds look for lost and unpublished jobs.
         Index("ix_jobs_status_heartbeat_at", "status", "heartbeat_at"),
+        # The newest results (RESULT_JOB_SQL), however many tracked runs came after them.
+        Index("ix_jobs_results_created_at_id", "created_at", "id",
+              postgresql_where=text(RESULT_JOB_SQL), sqlite_where=text(RESULT_JOB_SQL)),
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, Row, Select, and_, bindparam, cast, func, not_, select
+from sqlalchemy import Integer, Row, Select, and_, bindparam, cast, func, not_, select, text
 
 from core import lifecycle
 from core.db import db, prepared_reads
@@ -16,6 +16,7 @@ from core.hashtags import hashtag_key
 from core.languages import DEFAULT_LANG, scored_condition, scored_in
 from core.models import (
     LABELS,
+    RESULT_JOB_SQL,
     HashtagJobCount,
     HashtagPost,
     Job,
@@ -180,21 +181,16 @@ def tracker_runs(tracker_id: int, limit: int) -> list[Row]:
     return prepared_reads().all(_TRACKER_RUNS, {"tracker_id": tracker_id, "limit": limit})
 
 
-def empty_run_clause():
-    """A tracked or incremental run that ended done with no post: it found nothing new."""
-    return ((Job.status == "done") & (Job.positive + Job.neutral + Job.negative == 0)
-            & (Job.tracker_id.is_not(None) | Job.since_id.is_not(None)))
-
-
 def is_empty_run(job: Job) -> bool:
     return (job.status == "done" and job.total == 0
             and (job.tracker_id is not None or job.since_id is not None))
 
 
-# The newest jobs that are results (not runs that found nothing new): the home page's latest
-# analyses, shown on every view.
+# The newest jobs that are results (not runs that found nothing new, nor tracked runs that
+# failed: their trackers say so): the home page's latest analyses, shown on every view, read
+# along the partial index of results (``RESULT_JOB_SQL``, the same text as the index's).
 _LATEST_RESULTS = (select(*(Job.__table__.c[name] for name in JOB_LINE_COLUMNS))
-                   .where(~empty_run_clause())
+                   .where(text(RESULT_JOB_SQL))
                    .order_by(Job.created_at.desc(), Job.id.desc()).limit(bindparam("limit")))
 
 

