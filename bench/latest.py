@@ -34,9 +34,9 @@ from core.db import db  # noqa: E402
 from tests.support.apps import fresh_app  # noqa: E402
 from tests.support.env import temporary_postgres_database  # noqa: E402
 from webapp.jobs import latest_results  # noqa: E402
+from webapp.pages.home import LATEST  # noqa: E402
 
 INDEX = "ix_jobs_results_created_at_id"
-LATEST = 5  # as the home page lists them (webapp.pages.home.LATEST)
 SERIES = {
     "postgresql": "SELECT g AS i FROM generate_series(1, {n}) AS g",
     "sqlite": ("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) "
