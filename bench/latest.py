@@ -20,19 +20,16 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
 
+from bench.apps import app_on  # noqa: E402
 from bench.machine import describe, describe_line  # noqa: E402
 from core.db import db  # noqa: E402
-from tests.support.apps import fresh_app  # noqa: E402
-from tests.support.env import temporary_postgres_database  # noqa: E402
 from webapp.jobs import latest_results  # noqa: E402
 from webapp.pages.home import LATEST  # noqa: E402
 
@@ -98,12 +95,7 @@ def measure(client) -> dict:
 
 
 def run_backend(dialect: str, results: int, runs: int) -> dict:
-    with ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        env = {}
-        if dialect == "postgresql":
-            env["DATABASE_URL"] = stack.enter_context(temporary_postgres_database())
-        app = stack.enter_context(fresh_app(tmp / "instance", env=env))
+    with app_on(dialect) as app:
         client = app.test_client()
         with app.app_context():
             load_s = load(dialect, results, runs)

@@ -16,18 +16,15 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
 
+from bench.apps import app_on  # noqa: E402
 from core.db import db  # noqa: E402
-from tests.support.apps import fresh_app  # noqa: E402
-from tests.support.env import temporary_postgres_database  # noqa: E402
 
 RUNS = 1000
 REPEAT = 5
@@ -118,12 +115,7 @@ def timed(call) -> tuple[float, float, object]:
 
 
 def run_backend(dialect: str, posts: int) -> dict:
-    with ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        env = {}
-        if dialect == "postgresql":
-            env["DATABASE_URL"] = stack.enter_context(temporary_postgres_database())
-        app = stack.enter_context(fresh_app(tmp / "instance", env=env))
+    with app_on(dialect) as app:
         client = app.test_client()
         with app.app_context():
             load_s = load(dialect, posts)
